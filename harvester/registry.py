@@ -1,0 +1,76 @@
+"""The site registry: data/sites.csv (site_id,name,province,city,county,start_url[,platform])."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REQUIRED = ("site_id", "name", "province", "city", "county", "start_url")
+PLATFORMS = ("", "auto", "trs", "hanweb", "gkmlpt", "generic")
+
+
+class RegistryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Site:
+    site_id: str
+    name: str
+    province: str
+    city: str
+    county: str
+    start_url: str
+    platform: str = ""
+    extra_domains: tuple[str, ...] = field(default=())
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.start_url).hostname or ""
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """Hosts the crawl may visit for this site: its own host (and www/bare twin) plus extras."""
+        host = self.host
+        twins = {host, host[4:] if host.startswith("www.") else f"www.{host}"}
+        return tuple(sorted(twins | set(self.extra_domains)))
+
+    def as_row(self) -> dict:
+        return {"site_id": self.site_id, "name": self.name, "province": self.province, "city": self.city,
+                "county": self.county, "start_url": self.start_url, "platform": self.platform}
+
+
+def load_sites(path: str | Path) -> list[Site]:
+    """Read and validate a registry CSV; errors name the line and the problem."""
+    path = Path(path)
+    if not path.exists():
+        raise RegistryError(f"registry not found: {path}")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise RegistryError(f"{path}: header lacks {', '.join(missing)} (need {','.join(REQUIRED)}[,platform])")
+        sites: list[Site] = []
+        seen: set[str] = set()
+        for lineno, raw in enumerate(reader, start=2):
+            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+            if not any(row.values()) or row.get("site_id", "").startswith("#"):
+                continue
+            sid, url = row["site_id"], row["start_url"]
+            if not sid:
+                raise RegistryError(f"{path}:{lineno}: empty site_id")
+            if sid in seen:
+                raise RegistryError(f"{path}:{lineno}: duplicate site_id {sid!r}")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise RegistryError(f"{path}:{lineno}: start_url {url!r} is not an http(s) URL")
+            platform = row.get("platform", "").lower()
+            if platform not in PLATFORMS:
+                raise RegistryError(f"{path}:{lineno}: unknown platform {platform!r} (one of {', '.join(p for p in PLATFORMS if p)})")
+            extra = tuple(d for d in row.get("domains", "").split() if d)
+            seen.add(sid)
+            sites.append(Site(sid, row["name"], row["province"], row["city"], row["county"], url,
+                              platform if platform != "auto" else "", extra))
+    return sites
