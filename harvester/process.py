@@ -1,0 +1,110 @@
+"""The stages between a fetched report and the database, as plain functions.
+
+The Scrapy pipelines (`pipelines/`) are thin shells over these, and `harvester reparse` runs the
+same extract → parse → choose on archived bytes, so a crawl and a re-parse can never disagree.
+"""
+from __future__ import annotations
+
+from harvester.extract import Extracted, extract, sniff
+from harvester.items import Fetched, ReportItem
+from harvester.titles import title_agency, title_year
+
+# how good a parse is, for choosing among a page and its attachments
+_STATUS_RANK = {"parsed": 5, "partial": 4, "text_only": 3, "no_tables": 2}
+
+
+def archive_file(store, f: Fetched) -> None:
+    """Keep the raw bytes (by SHA-256) and the fetch state of one file."""
+    if f.body:
+        f.kind = sniff(f.body, f.url, f.content_type)
+    saved = store.save_document(f.url, f.body or None, kind=f.kind or "", http_status=f.status,
+                                content_type=f.content_type, etag=f.etag, last_modified=f.last_modified,
+                                problem=f.error)
+    f.sha256 = saved.get("sha256") if saved else None
+
+
+def extract_file(f: Fetched) -> Extracted | None:
+    if f.error or not f.body:
+        return None
+    f.extracted = extract(f.body, url=f.url, content_type=f.content_type)
+    return f.extracted
+
+
+def parse_extracted(ex: Extracted, *, title: str | None, meta: dict | None):
+    from harvester.report import parse_extracted as _parse
+    return _parse(ex, title=title, meta=meta)
+
+
+def parse_file(f: Fetched, *, title: str | None, meta: dict | None):
+    if f.extracted is None:
+        return None
+    f.parsed = parse_extracted(f.extracted, title=title, meta=meta)
+    return f.parsed
+
+
+def score(parsed) -> tuple:
+    if parsed is None:
+        return (-1, 0)
+    filled = sum(1 for c in parsed.cells.values() if c.value is not None)
+    return (_STATUS_RANK.get(parsed.status, 0), filled)
+
+
+def choose(files: list[Fetched]) -> Fetched | None:
+    """The file whose parse becomes the report's data: best status, then most cells; the page wins ties
+    only when it has tables of its own (otherwise a report attachment is the report)."""
+    candidates = [f for f in files if f.parsed is not None]
+    if not candidates:
+        readable = [f for f in files if f.extracted is not None]
+        return readable[-1] if readable else (files[0] if files else None)
+    return max(candidates, key=lambda f: (score(f.parsed), f.role != "page"))
+
+
+def identify(item: ReportItem, site_name: str = "") -> tuple[str | None, int | None]:
+    """The report's agency (its publisher: title, else 发布机构, else the parser's, else the site) and year."""
+    parsed = item.parsed
+    agency = (title_agency(item.title) or item.meta.get("publisher")
+              or (parsed.agency if parsed is not None else None) or site_name or None)
+    year = title_year(item.title) or (parsed.year if parsed is not None else None)
+    return agency, year
+
+
+def report_fields(item: ReportItem) -> dict:
+    meta, chosen, parsed = item.meta, item.chosen, item.parsed
+    document = next((f for f in item.files if f.role != "page" and not f.error), None)
+    doc = chosen or document
+    status, detail = _status(item)
+    return {
+        "title": item.title,
+        "publish_date": meta.get("publish_date") or (parsed.publish_date if parsed is not None else None)
+        or item.list_date,
+        "written_date": meta.get("written_date"),
+        "index_no": meta.get("index_no"),
+        "publisher": meta.get("publisher") or meta.get("source"),
+        "doc_number": meta.get("doc_number"),
+        "validity": meta.get("validity"),
+        "page_url": item.page_url,
+        "document_url": doc.url if doc else None,
+        "document_type": doc.kind if doc else None,
+        "document_sha256": doc.sha256 if doc else None,
+        "report_format": parsed.report_format if parsed is not None else None,
+        "parse_status": status,
+        "parse_detail": detail,
+    }
+
+
+def _status(item: ReportItem) -> tuple[str, str]:
+    parsed, chosen = item.parsed, item.chosen
+    if parsed is not None:
+        return parsed.status, "; ".join(parsed.problems)[:2000]
+    if chosen is not None and chosen.extracted is not None and not chosen.extracted.ok:
+        return chosen.extracted.problem, chosen.extracted.detail
+    failed = [f for f in item.files if f.error]
+    if failed and len(failed) == len(item.files):
+        return "fetch_failed", "; ".join(f"{f.url}: {f.error}" for f in failed)[:2000]
+    return "unparsed", "no parser result"
+
+
+def report_urls(item: ReportItem) -> list[tuple[str, str]]:
+    urls = [(item.page_url, "page")]
+    urls += [(f.url, "document") for f in item.files if f.role != "page"]
+    return list(dict.fromkeys(urls))

@@ -1,0 +1,27 @@
+"""Stage 3: parse each readable file; the best parse becomes the report's data."""
+import logging
+
+from harvester.crawlrun import crawl_context
+from harvester.process import choose, parse_file
+
+log = logging.getLogger(__name__)
+
+
+class ParsePipeline:
+    @classmethod
+    def from_crawler(cls, crawler):
+        p = cls()
+        p.crawler = crawler
+        return p
+
+    def process_item(self, item):
+        ctx = crawl_context(self.crawler)
+        for f in item.files:
+            try:
+                parse_file(f, title=item.title, meta=item.meta)
+            except Exception as exc:  # a parser bug must not lose the report: record it, keep the raw file
+                log.exception("parser failed on %s", f.url)
+                ctx.event(item.site_id, f.url, "parser_error", f"{type(exc).__name__}: {exc}"[:500], level="error")
+        item.chosen = choose(item.files)
+        item.parsed = item.chosen.parsed if item.chosen is not None else None
+        return item

@@ -1,0 +1,29 @@
+"""Stage 4: upsert the report by (agency, year), with its cells, checks and every URL it was seen at."""
+from harvester.crawlrun import crawl_context
+from harvester.process import identify, report_fields, report_urls
+
+
+class StorePipeline:
+    @classmethod
+    def from_crawler(cls, crawler):
+        p = cls()
+        p.crawler = crawler
+        return p
+
+    def process_item(self, item):
+        ctx = crawl_context(self.crawler)
+        site = ctx.sites.get(item.site_id)
+        agency, year = identify(item, site.name if site else "")
+        item.agency, item.year = agency, year
+        if not agency or not year:
+            ctx.event(item.site_id, item.page_url, "no_year" if not year else "no_agency",
+                      f"cannot tell the report's {'year' if not year else 'agency'} from {item.title!r}")
+            ctx.site(item.site_id).reports["failed"] += 1
+            return item
+        report_id, status = ctx.store.upsert_report(site_id=item.site_id, agency=agency, year=year,
+                                                    fields=report_fields(item), urls=report_urls(item),
+                                                    run_id=ctx.run_id)
+        if item.parsed is not None:
+            ctx.store.save_parse(report_id, item.parsed)
+        ctx.site(item.site_id).reports[status] += 1
+        return item
