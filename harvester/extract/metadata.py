@@ -31,13 +31,11 @@ LABELS: dict[str, tuple[str, ...]] = {
     "url": ("原文链接",),
 }
 _LABEL_TO_KEY = {lab: key for key, labs in LABELS.items() for lab in labs}
-_LABEL_ALT = "|".join(sorted(map(re.escape, _LABEL_TO_KEY), key=len, reverse=True))
 # a label, optionally spaced out (索 引 号), then a colon; or a bare label chunk (value follows)
 _SPACED = {lab: r"\s*".join(map(re.escape, lab)) for lab in _LABEL_TO_KEY}
-_LABEL_RE = re.compile(
-    "(" + "|".join(_SPACED[lab] for lab in sorted(_LABEL_TO_KEY, key=len, reverse=True)) + r")\s*[:：]"
-)
-_BARE_LABEL_RE = re.compile(r"^[•·●\-\*\s]*(" + _LABEL_ALT + r")\s*[:：]?\s*$")
+_SPACED_ALT = "|".join(_SPACED[lab] for lab in sorted(_LABEL_TO_KEY, key=len, reverse=True))
+_LABEL_RE = re.compile("(" + _SPACED_ALT + r")\s*[:：]")
+_BARE_LABEL_RE = re.compile(r"^[•·●\-\*\s]*(" + _SPACED_ALT + r")\s*[:：]?\s*$")
 _BULLET = re.compile(r"^[•·●▪\-\*\s]+")
 _DATE_RE = re.compile(r"(?<![\d/])((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?(?![\d])")
 
@@ -85,7 +83,7 @@ def read_chunks(chunks: list[str]) -> dict:
             continue
         bare = _BARE_LABEL_RE.match(chunk)
         if bare:
-            pending = _LABEL_TO_KEY[bare.group(1)]
+            pending = _LABEL_TO_KEY[re.sub(r"\s+", "", bare.group(1))]
             continue
         matches = list(_LABEL_RE.finditer(chunk))
         if matches and not _BULLET.sub("", chunk[: matches[0].start()]).strip():

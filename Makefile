@@ -1,0 +1,23 @@
+# The two commands of the README: `make demo` (the main job on the embedded default) and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+## Serve the simulated portals on loopback, crawl them into data/harvester.db, print a summary, export CSVs.
+demo: setup
+	$(BIN)/harvester demo --db sqlite:///data/harvester.db --out exports
+
+## The whole test suite (SQLite, PostgreSQL, loopback HTTP servers).
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_pdf.py
+
+clean:
+	rm -rf $(VENV) data/harvester.db* data/archive exports .pytest_cache
