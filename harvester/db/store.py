@@ -1,0 +1,733 @@
+"""The storage API used by the Scrapy pipelines, the CLI and ``reparse``.
+
+One ``Store`` per process. Every public method is one transaction (SQLite write transactions
+start with ``BEGIN IMMEDIATE`` so concurrent writers wait on ``busy_timeout`` instead of failing),
+so methods are safe to call from several threads. Upserts use the dialect's
+``INSERT … ON CONFLICT`` with ``RETURNING`` on both SQLite and PostgreSQL (psycopg 3 reports
+``rowcount == -1`` for them, so row counts are never used).
+
+Nothing harvested is deleted: a report whose document changes keeps the earlier document in
+``report_versions``; ``report_urls`` only accumulate; ``None`` in ``upsert_report(fields=…)`` means
+"not known this time" and never erases a stored value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.engine import URL
+
+from harvester.archive import Archive
+from harvester.report.model import Cell, Check, ParsedReport
+
+from .engine import make_engine, migrate, resolve_url, sqlite_path
+from .models import (
+    SITE_OUTCOMES, URL_ROLES, Agency, CellRow, CheckRow, CrawlEvent, CrawlRun, Document, Report,
+    ReportSection, ReportUrl, ReportVersion, Site, SiteOutcome, utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+REPORT_FIELDS = (
+    "title", "publish_date", "written_date", "index_no", "publisher", "doc_number", "validity",
+    "page_url", "document_url", "document_type", "document_sha256",
+)
+_DATE_FIELDS = ("publish_date", "written_date")
+SITE_FIELDS = ("name", "province", "city", "county", "start_url", "platform", "division_code")
+_SITE_ALIASES = {"id": "site_id", "url": "start_url"}
+OUTCOME_STATS = ("requests", "reports_found", "reports_new", "reports_updated")
+EVENT_LEVELS = ("debug", "info", "warning", "error")
+CARRY_CHAIN_CHECK_ID = "t3.carry_chain"
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def normalize_name(name: str) -> str:
+    """Agency-name key: NFKC, zero-width characters and all whitespace (incl. U+3000) removed."""
+    text = unicodedata.normalize("NFKC", name or "").translate(_ZERO_WIDTH)
+    return re.sub(r"\s+", "", text)
+
+
+def coerce_date(value: Any) -> dt.date | None:
+    """date/datetime, 'YYYY-MM-DD', 'YYYY/M/D', 'YYYY年M月D日' → date; None/'' → None; else ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    m = _DATE_RE.search(text)
+    if not m:
+        raise ValueError(f"not a date: {value!r}")
+    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))  # ValueError when impossible
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: float | None) -> float | int | None:
+    """Stored doubles back as ints when integral (counts), floats otherwise."""
+    if value is None:
+        return None
+    f = float(value)
+    return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+
+def _carry_chain_function():
+    """``harvester.report.carry_chain_check`` when the parser provides it, else None."""
+    try:
+        module = importlib.import_module("harvester.report")
+    except ImportError as exc:
+        log.warning("harvester.report cannot be imported (%s); carry-over check skipped", exc)
+        return None
+    fn = getattr(module, "carry_chain_check", None)
+    return fn if callable(fn) else None
+
+
+def _as_checks(result: Any) -> list[Check]:
+    if result is None:
+        return []
+    if isinstance(result, (Check, Mapping)) or hasattr(result, "status"):
+        result = [result]
+    out = []
+    for item in result:
+        if isinstance(item, Mapping):
+            item = Check(id=item["id"], status=item["status"], cells=list(item.get("cells") or []),
+                         detail=item.get("detail") or "")
+        out.append(item)
+    return out
+
+
+class Store:
+    """Research database + raw-document archive.
+
+    ``Store(url)`` — ``url`` None → ``$HARVESTER_DB`` → ``sqlite:///data/harvester.db``.
+    ``archive_root`` None → ``$HARVESTER_ARCHIVE`` → ``archive/`` next to the SQLite file →
+    ``data/archive`` (for PostgreSQL and in-memory SQLite). Migrations run on open.
+    """
+
+    def __init__(self, url: str | URL | None = None, *, archive_root: str | os.PathLike | None = None,
+                 migrate_schema: bool = True, **engine_kwargs):
+        self.url = resolve_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self.dialect = self.engine.dialect.name
+        self._write_engine = (self.engine.execution_options(harvester_begin="IMMEDIATE")
+                              if self.dialect == "sqlite" else self.engine)
+        if migrate_schema:
+            self.applied_migrations = migrate(self.engine)
+        else:
+            self.applied_migrations = []
+        self.archive = Archive(self._archive_root(archive_root))
+
+    def _archive_root(self, archive_root) -> Path:
+        if archive_root is None:
+            archive_root = os.environ.get("HARVESTER_ARCHIVE") or None
+        if archive_root is not None:
+            return Path(archive_root).expanduser().resolve()
+        db_file = sqlite_path(self.url)
+        if db_file is not None:
+            return db_file.parent / "archive"
+        return Path("data/archive").resolve()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._write_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def _insert(self, model):
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif self.dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise NotImplementedError(f"unsupported database dialect {self.dialect!r}")
+        return insert(model)
+
+    # ------------------------------------------------------------------ registry
+
+    def upsert_sites(self, rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+        """Insert or update registry rows; returns counts {'new', 'updated', 'unchanged'}.
+
+        Known keys: site_id (or id), name, province, city, county, start_url (or url), platform,
+        division_code; other non-empty keys are kept in ``sites.extra``.
+        """
+        prepared: dict[str, dict] = {}
+        for raw in rows:
+            row: dict[str, Any] = {}
+            extra: dict[str, Any] = {}
+            for key, value in raw.items():
+                key = _SITE_ALIASES.get(key, key)
+                if key == "site_id" or key in SITE_FIELDS:
+                    row[key] = _text(value)
+                elif value not in (None, ""):
+                    extra[key] = value
+            site_id = row.get("site_id")
+            if not site_id:
+                raise ValueError(f"registry row without site_id: {dict(raw)!r}")
+            for key in ("name", "province", "city", "county"):
+                row[key] = row.get(key) or ""
+            for key in ("start_url", "platform", "division_code"):
+                row.setdefault(key, None)
+            row["extra"] = extra or None
+            prepared[site_id] = row
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        if not prepared:
+            return counts
+        now = utcnow()
+        columns = ("site_id", *SITE_FIELDS, "extra")
+        with self._write() as conn:
+            existing = {}
+            ids = list(prepared)
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                for r in conn.execute(select(*(getattr(Site, c) for c in columns))
+                                      .where(Site.site_id.in_(chunk))).mappings():
+                    existing[r["site_id"]] = dict(r)
+            for site_id, row in prepared.items():
+                old = existing.get(site_id)
+                if old is None:
+                    stmt = (self._insert(Site).values(**row, updated_at=now)
+                            .on_conflict_do_nothing(index_elements=["site_id"]))
+                    conn.execute(stmt)
+                    counts["new"] += 1
+                    continue
+                changes = {c: row[c] for c in columns if c != "site_id" and old[c] != row[c]}
+                if changes:
+                    conn.execute(update(Site).where(Site.site_id == site_id)
+                                 .values(**changes, updated_at=now))
+                    counts["updated"] += 1
+                else:
+                    counts["unchanged"] += 1
+        return counts
+
+    def _ensure_site(self, conn: Connection, site_id: str) -> Mapping[str, Any]:
+        """The site's row; a stub row (name = site_id) when the registry was not loaded."""
+        if not site_id:
+            raise ValueError("site_id is required")
+        conn.execute(self._insert(Site).values(site_id=site_id, name=site_id, updated_at=utcnow())
+                     .on_conflict_do_nothing(index_elements=["site_id"]))
+        return conn.execute(select(Site.site_id, Site.province, Site.city, Site.county,
+                                   Site.division_code).where(Site.site_id == site_id)).mappings().one()
+
+    # ------------------------------------------------------------------ runs and events
+
+    def start_run(self, command: str, args: Mapping[str, Any] | None = None) -> int:
+        with self._write() as conn:
+            return conn.execute(self._insert(CrawlRun).values(
+                command=command, args=dict(args or {}), status="running", started_at=utcnow(),
+            ).returning(CrawlRun.id)).scalar_one()
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any] | None = None) -> None:
+        with self._write() as conn:
+            found = conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
+                status=status, counts=dict(counts or {}), finished_at=utcnow(),
+            ).returning(CrawlRun.id)).first()
+        if found is None:
+            raise KeyError(f"no crawl run {run_id}")
+
+    def record_site_outcome(self, run_id: int, site_id: str, outcome: str, reason: str = "",
+                            **stats: int) -> None:
+        """One row per (run, site); a later call for the same pair replaces it."""
+        if outcome not in SITE_OUTCOMES:
+            raise ValueError(f"unknown site outcome {outcome!r}; expected one of {SITE_OUTCOMES}")
+        unknown = set(stats) - set(OUTCOME_STATS)
+        if unknown:
+            raise ValueError(f"unknown site outcome stats {sorted(unknown)}; expected {OUTCOME_STATS}")
+        values = {k: int(stats.get(k) or 0) for k in OUTCOME_STATS}
+        with self._write() as conn:
+            self._ensure_site(conn, site_id)
+            stmt = self._insert(SiteOutcome).values(
+                run_id=run_id, site_id=site_id, outcome=outcome, reason=reason or "",
+                recorded_at=utcnow(), **values)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["run_id", "site_id"],
+                set_={"outcome": stmt.excluded.outcome, "reason": stmt.excluded.reason,
+                      "recorded_at": stmt.excluded.recorded_at,
+                      **{k: getattr(stmt.excluded, k) for k in OUTCOME_STATS}}))
+
+    def record_event(self, run_id: int | None, site_id: str | None, url: str | None, kind: str,
+                     reason: str, level: str = "warning") -> int:
+        """Record why an input was bad (or anything else worth keeping); returns the event id."""
+        if level not in EVENT_LEVELS:
+            raise ValueError(f"unknown event level {level!r}; expected one of {EVENT_LEVELS}")
+        with self._write() as conn:
+            return self._event(conn, run_id, site_id, url, kind, reason, level)
+
+    def _event(self, conn, run_id, site_id, url, kind, reason, level="warning") -> int:
+        return conn.execute(self._insert(CrawlEvent).values(
+            run_id=run_id, site_id=site_id, url=url, kind=kind, reason=reason or "", level=level,
+            at=utcnow()).returning(CrawlEvent.id)).scalar_one()
+
+    # ------------------------------------------------------------------ documents
+
+    def document_state(self, url: str) -> dict | None:
+        """What we know of a URL's last fetch (for conditional requests), or None."""
+        with self._read() as conn:
+            row = conn.execute(select(
+                Document.etag, Document.last_modified, Document.sha256, Document.fetched_at,
+                Document.http_status, Document.storage_path, Document.kind, Document.problem,
+            ).where(Document.url == url)).mappings().first()
+        return dict(row) if row else None
+
+    def save_document(self, url: str, data: bytes | None, *, kind: str | None = None,
+                      http_status: int | None = None, content_type: str | None = None,
+                      etag: str | None = None, last_modified: str | None = None,
+                      problem: str | None = None) -> dict:
+        """Archive ``data`` (when given) and record the fetch of ``url``.
+
+        Returns {sha256, storage_path, size, changed}: ``changed`` is True when the URL now has
+        bytes it did not have before (first fetch included). With ``data=None`` (304, error) the
+        previously archived content, ETag and Last-Modified are kept and ``changed`` is False.
+        """
+        if not url:
+            raise ValueError("url is required")
+        sha = rel = size = None
+        if data is not None:
+            sha, rel = self.archive.put(data)
+            size = len(data)
+        now = utcnow()
+        with self._write() as conn:
+            old = conn.execute(select(Document.sha256).where(Document.url == url)).first()
+            stmt = self._insert(Document).values(
+                url=url, sha256=sha, storage_path=rel, size=size, kind=kind, http_status=http_status,
+                content_type=content_type, etag=etag, last_modified=last_modified, fetched_at=now,
+                problem=problem)
+            ex = stmt.excluded
+            keep = lambda col: func.coalesce(getattr(ex, col), getattr(Document, col))  # noqa: E731
+            row = conn.execute(stmt.on_conflict_do_update(
+                index_elements=["url"],
+                set_={"sha256": keep("sha256"), "storage_path": keep("storage_path"),
+                      "size": keep("size"), "kind": keep("kind"),
+                      "content_type": keep("content_type"), "etag": keep("etag"),
+                      "last_modified": keep("last_modified"),
+                      "http_status": ex.http_status, "fetched_at": ex.fetched_at,
+                      "problem": ex.problem},
+            ).returning(Document.sha256, Document.storage_path, Document.size)).mappings().one()
+        changed = sha is not None and (old is None or old.sha256 != sha)
+        return {"sha256": row["sha256"], "storage_path": row["storage_path"], "size": row["size"],
+                "changed": changed}
+
+    def read_document(self, sha256: str) -> bytes:
+        """Archived bytes by SHA-256 (FileNotFoundError when not in the archive)."""
+        return self.archive.get(sha256)
+
+    # ------------------------------------------------------------------ reports
+
+    def _ensure_agency(self, conn: Connection, agency: str | Mapping[str, Any],
+                       site: Mapping[str, Any]) -> int:
+        if isinstance(agency, Mapping):
+            name = _text(agency.get("name"))
+            division = {k: _text(agency.get(k)) or (site[k] if k not in agency else "")
+                        for k in ("province", "city", "county")}
+            division_code = _text(agency.get("division_code")) or None
+        else:
+            name = _text(agency)
+            division = {k: site[k] or "" for k in ("province", "city", "county")}
+            division_code = None
+        norm = normalize_name(name or "")
+        if not norm:
+            raise ValueError(f"agency name is empty: {agency!r}")
+        key = (Agency.norm_name == norm, Agency.province == division["province"],
+               Agency.city == division["city"], Agency.county == division["county"])
+        agency_id = conn.execute(self._insert(Agency).values(
+            name=name, norm_name=norm, site_id=site["site_id"], division_code=division_code,
+            created_at=utcnow(), **division,
+        ).on_conflict_do_nothing(index_elements=["norm_name", "province", "city", "county"])
+            .returning(Agency.id)).scalar()
+        if agency_id is not None:
+            return agency_id
+        row = conn.execute(select(Agency.id, Agency.division_code).where(*key)).one()
+        if division_code and not row.division_code:
+            conn.execute(update(Agency).where(Agency.id == row.id).values(division_code=division_code))
+        return row.id
+
+    def _clean_report_fields(self, fields: Mapping[str, Any]) -> tuple[dict, list[str]]:
+        unknown = set(fields) - set(REPORT_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown report fields {sorted(unknown)}; expected some of {REPORT_FIELDS}")
+        clean: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, value in fields.items():
+            if key in _DATE_FIELDS:
+                try:
+                    value = coerce_date(value)
+                except (ValueError, TypeError) as exc:
+                    problems.append(f"{key}: {exc}")
+                    value = None
+            elif key == "document_sha256":
+                value = _text(value)
+                value = value.lower() if value else None
+            else:
+                value = _text(value)
+            if value is not None:           # None = not known this time; never erase
+                clean[key] = value
+        return clean, problems
+
+    def upsert_report(self, *, site_id: str, agency: str | Mapping[str, Any], year: int,
+                      fields: Mapping[str, Any] | None = None,
+                      urls: Iterable[tuple[str, str]] = (), run_id: int | None = None,
+                      ) -> tuple[int, str]:
+        """Insert or update the report of (agency, year); returns (report_id, 'new'|'updated'|'unchanged').
+
+        ``agency`` is the name as published (division taken from the site) or a mapping
+        {name, province, city, county, division_code} for agencies outside the site's division.
+        ``fields`` are among REPORT_FIELDS; a field is written only when it differs, and None
+        never erases. A new document SHA-256 moves the old one to ``report_versions``.
+        When ``document_url`` is given without ``document_sha256`` the SHA-256 is taken from the
+        ``documents`` row of that URL. ``urls`` are (url, role) pairs, role 'page' or 'document';
+        ``page_url``/``document_url`` are added to them. Unparseable dates are recorded as
+        ``bad_field`` events and ignored. Adding URLs alone does not make a report 'updated'.
+        """
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            raise ValueError(f"report year must be an integer, got {year!r}") from None
+        if not 1900 <= year <= 2200:
+            raise ValueError(f"implausible report year {year}")
+        clean, problems = self._clean_report_fields(fields or {})
+        pairs: dict[str, str] = {}
+        if clean.get("page_url"):
+            pairs[clean["page_url"]] = "page"
+        if clean.get("document_url"):
+            pairs.setdefault(clean["document_url"], "document")
+        for url, role in urls:
+            if role not in URL_ROLES:
+                raise ValueError(f"unknown URL role {role!r}; expected one of {URL_ROLES}")
+            if url:
+                pairs.setdefault(str(url).strip(), role)
+
+        now = utcnow()
+        with self._write() as conn:
+            site = self._ensure_site(conn, site_id)
+            agency_id = self._ensure_agency(conn, agency, site)
+            if "document_sha256" not in clean and clean.get("document_url"):
+                sha = conn.execute(select(Document.sha256)
+                                   .where(Document.url == clean["document_url"])).scalar()
+                if sha:
+                    clean["document_sha256"] = sha
+            report_id = conn.execute(self._insert(Report).values(
+                agency_id=agency_id, year=year, site_id=site_id, first_seen_run=run_id,
+                last_seen_run=run_id, created_at=now, updated_at=now, **clean,
+            ).on_conflict_do_nothing(index_elements=["agency_id", "year"])
+                .returning(Report.id)).scalar()
+            if report_id is not None:
+                status = "new"
+            else:
+                old = conn.execute(select(Report.__table__).where(
+                    Report.agency_id == agency_id, Report.year == year)).mappings().one()
+                report_id = old["id"]
+                changes = {k: v for k, v in clean.items() if old[k] != v}
+                extra: dict[str, Any] = {}
+                if run_id is not None and old["last_seen_run"] != run_id:
+                    extra["last_seen_run"] = run_id
+                if run_id is not None and old["first_seen_run"] is None:
+                    extra["first_seen_run"] = run_id
+                if changes:
+                    if "document_sha256" in changes and old["document_sha256"]:
+                        conn.execute(self._insert(ReportVersion).values(
+                            report_id=report_id, document_url=old["document_url"],
+                            document_sha256=old["document_sha256"],
+                            document_type=old["document_type"], title=old["title"],
+                            publish_date=old["publish_date"], reason="revised",
+                            superseded_at=now, superseded_run=run_id))
+                    status = "updated"
+                    extra.update(changes, updated_at=now)
+                else:
+                    status = "unchanged"
+                if extra:
+                    conn.execute(update(Report).where(Report.id == report_id).values(**extra))
+            for url, role in pairs.items():
+                conn.execute(self._insert(ReportUrl).values(
+                    report_id=report_id, url=url, role=role, first_seen_run=run_id, first_seen_at=now,
+                ).on_conflict_do_nothing(index_elements=["report_id", "url"]))
+            for problem in problems:
+                self._event(conn, run_id, site_id, clean.get("page_url") or clean.get("document_url"),
+                            "bad_field", problem)
+        return report_id, status
+
+    def mark_withdrawn(self, report_id: int, reason: str) -> None:
+        """Flag a report as withdrawn from its portal (the data stays)."""
+        with self._write() as conn:
+            conn.execute(update(Report).where(Report.id == report_id).values(
+                withdrawn_at=utcnow(), withdrawn_reason=reason))
+
+    def get_report(self, report_id: int) -> dict | None:
+        """The report's row with its agency (name, norm_name, province, city, county) and URLs."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(Report.__table__, Agency.name.label("agency"),
+                       Agency.norm_name.label("agency_norm"), Agency.province, Agency.city,
+                       Agency.county)
+                .join(Agency, Agency.id == Report.agency_id).where(Report.id == report_id)
+            ).mappings().first()
+            if row is None:
+                return None
+            result = dict(row)
+            result["urls"] = [(r.url, r.role) for r in conn.execute(
+                select(ReportUrl.url, ReportUrl.role).where(ReportUrl.report_id == report_id)
+                .order_by(ReportUrl.id))]
+        return result
+
+    # ------------------------------------------------------------------ parse results
+
+    def save_parse(self, report_id: int, parsed: ParsedReport) -> None:
+        """Replace the report's cells, checks and sections with ``parsed`` (one transaction),
+        set report_format / parse_status / parse_detail, and run the carry-over check against
+        the same agency's previous-year report (and for the next-year report against this one)
+        when ``harvester.report.carry_chain_check`` exists."""
+        cells = []
+        for cell_id, cell in parsed.cells.items():
+            value, flags = cell.value, list(cell.flags or [])
+            if value is not None:
+                value = float(value)
+                if not math.isfinite(value):
+                    value, flags = None, flags + ["non_finite"]
+            cells.append({"report_id": report_id, "cell_id": cell_id, "value": value,
+                          "raw": cell.raw or "", "unit": cell.unit, "flags": flags or None})
+        checks = []
+        seen: dict[str, int] = {}
+        for check in parsed.checks:
+            check_id = check.id
+            seen[check.id] = seen.get(check.id, 0) + 1
+            if seen[check.id] > 1:            # keep every result even if an id repeats
+                check_id = f"{check.id}#{seen[check.id]}"
+            checks.append({"report_id": report_id, "check_id": check_id, "status": check.status,
+                           "cells": list(check.cells or []), "detail": check.detail or ""})
+        sections = [{"report_id": report_id, "section_id": k, "text": v or ""}
+                    for k, v in parsed.sections.items()]
+        detail = list(parsed.problems or [])
+
+        with self._write() as conn:
+            report = conn.execute(select(Report.id, Report.agency_id, Report.year, Report.title,
+                                         Report.publish_date).where(Report.id == report_id)
+                                  ).mappings().first()
+            if report is None:
+                raise KeyError(f"no report {report_id}")
+            if parsed.year is not None and parsed.year != report["year"]:
+                detail.append(f"parsed year {parsed.year} differs from report year {report['year']}")
+            for model in (CellRow, CheckRow, ReportSection):
+                conn.execute(delete(model).where(model.report_id == report_id))
+            if cells:
+                conn.execute(self._insert(CellRow), cells)
+            if checks:
+                conn.execute(self._insert(CheckRow), checks)
+            if sections:
+                conn.execute(self._insert(ReportSection), sections)
+            values: dict[str, Any] = {
+                "report_format": parsed.report_format, "table_formats": parsed.table_formats or None,
+                "parse_status": parsed.status, "parse_detail": "; ".join(detail) or None,
+                "parsed_at": utcnow(),
+            }
+            if report["title"] is None and _text(parsed.title):
+                values["title"] = _text(parsed.title)
+            if report["publish_date"] is None and parsed.publish_date:
+                try:
+                    values["publish_date"] = coerce_date(parsed.publish_date)
+                except ValueError:
+                    pass
+            conn.execute(update(Report).where(Report.id == report_id).values(**values))
+            self._carry_over(conn, report, parsed)
+
+    def _carry_over(self, conn: Connection, report: Mapping[str, Any], parsed: ParsedReport) -> None:
+        fn = _carry_chain_function()
+        if fn is None:
+            return
+        agency_id, year = report["agency_id"], report["year"]
+        neighbours = {r.year: r.id for r in conn.execute(
+            select(Report.id, Report.year).where(Report.agency_id == agency_id,
+                                                 Report.year.in_([year - 1, year + 1])))}
+        pairs = []     # (report id to store the check on, parsed report, previous cells)
+        if year - 1 in neighbours:
+            previous = self._cells(conn, neighbours[year - 1])
+            if previous:
+                pairs.append((report["id"], parsed, previous))
+        if year + 1 in neighbours:
+            later = self._parsed_from_db(conn, neighbours[year + 1])
+            if later.cells and parsed.cells:
+                pairs.append((neighbours[year + 1], later, dict(parsed.cells)))
+        for target_id, current, previous in pairs:
+            try:
+                result = _as_checks(fn(current, previous))
+            except Exception as exc:   # a parser bug must not lose the parse result
+                log.exception("carry_chain_check failed for report %s", target_id)
+                result = [Check(id=CARRY_CHAIN_CHECK_ID, status="NOT_ASSESSABLE",
+                                detail=f"carry_chain_check raised {type(exc).__name__}: {exc}")]
+            for check in result:
+                stmt = self._insert(CheckRow).values(
+                    report_id=target_id, check_id=check.id, status=check.status,
+                    cells=list(check.cells or []), detail=check.detail or "")
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["report_id", "check_id"],
+                    set_={"status": stmt.excluded.status, "cells": stmt.excluded.cells,
+                          "detail": stmt.excluded.detail}))
+
+    def _cells(self, conn: Connection, report_id: int) -> dict[str, Cell]:
+        return {r.cell_id: Cell(value=_number(r.value), raw=r.raw or "", unit=r.unit,
+                                flags=list(r.flags or []))
+                for r in conn.execute(select(CellRow.cell_id, CellRow.value, CellRow.raw,
+                                             CellRow.unit, CellRow.flags)
+                                      .where(CellRow.report_id == report_id))}
+
+    def _checks(self, conn: Connection, report_id: int) -> list[Check]:
+        return [Check(id=r.check_id, status=r.status, cells=list(r.cells or []), detail=r.detail or "")
+                for r in conn.execute(select(CheckRow.check_id, CheckRow.status, CheckRow.cells,
+                                             CheckRow.detail)
+                                      .where(CheckRow.report_id == report_id)
+                                      .order_by(CheckRow.check_id))]
+
+    def _parsed_from_db(self, conn: Connection, report_id: int) -> ParsedReport:
+        row = conn.execute(select(Report.year, Report.title, Report.publish_date, Report.report_format,
+                                  Report.table_formats, Report.parse_status, Agency.name)
+                           .join(Agency, Agency.id == Report.agency_id)
+                           .where(Report.id == report_id)).one()
+        sections = {r.section_id: r.text for r in conn.execute(
+            select(ReportSection.section_id, ReportSection.text)
+            .where(ReportSection.report_id == report_id))}
+        return ParsedReport(
+            agency=row.name, year=row.year, report_format=row.report_format,
+            table_formats=dict(row.table_formats or {}), title=row.title,
+            publish_date=row.publish_date.isoformat() if row.publish_date else None,
+            sections=sections, cells=self._cells(conn, report_id),
+            checks=self._checks(conn, report_id), status=row.parse_status or "")
+
+    def cells(self, report_id: int) -> dict[str, Cell]:
+        with self._read() as conn:
+            return self._cells(conn, report_id)
+
+    def checks(self, report_id: int) -> list[Check]:
+        with self._read() as conn:
+            return self._checks(conn, report_id)
+
+    def load_parsed(self, report_id: int) -> ParsedReport:
+        """The stored parse result of a report, rebuilt as a ParsedReport."""
+        with self._read() as conn:
+            return self._parsed_from_db(conn, report_id)
+
+    # ------------------------------------------------------------------ reparse
+
+    def iter_archived_documents(self) -> Iterator[dict]:
+        """Every report whose document is archived, for ``harvester reparse``:
+        {report_id, sha256, kind, url, title, meta}; ordered by report id. ``meta`` holds the
+        page metadata (agency, year, site_id, division, index_no, publisher, ...)."""
+        sha = func.coalesce(Report.document_sha256, Document.sha256)
+        stmt = (select(Report.id, sha.label("sha256"), Document.kind, Report.document_type,
+                       Report.document_url, Report.page_url, Report.title, Report.year,
+                       Report.publish_date, Report.written_date, Report.index_no, Report.publisher,
+                       Report.doc_number, Report.validity, Report.site_id, Document.content_type,
+                       Agency.name.label("agency"), Agency.province, Agency.city, Agency.county)
+                .join(Agency, Agency.id == Report.agency_id)
+                .outerjoin(Document, Document.url == Report.document_url)
+                .where(sha.is_not(None))
+                .order_by(Report.id))
+        with self._read() as conn:
+            rows = conn.execute(stmt).mappings().all()   # read fully: reparse writes meanwhile
+        for r in rows:
+            meta = {k: r[k] for k in ("agency", "year", "site_id", "province", "city", "county",
+                                      "page_url", "index_no", "publisher", "doc_number", "validity",
+                                      "document_type", "content_type")}
+            for k in ("publish_date", "written_date"):
+                meta[k] = r[k].isoformat() if r[k] else None
+            yield {"report_id": r["id"], "sha256": r["sha256"], "kind": r["kind"] or r["document_type"],
+                   "url": r["document_url"] or r["page_url"], "title": r["title"], "meta": meta}
+
+    # ------------------------------------------------------------------ export & summary
+
+    def report_rows(self) -> list[dict]:
+        """Every report with its agency and division, for exports (unsorted)."""
+        stmt = (select(Report.id, Report.year, Report.report_format, Report.title,
+                       Report.publish_date, Report.index_no, Report.publisher, Report.page_url,
+                       Report.document_url, Report.parse_status,
+                       Agency.name.label("agency"), Agency.province, Agency.city, Agency.county)
+                .join(Agency, Agency.id == Report.agency_id))
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def cell_values(self, report_ids: Iterable[int]) -> dict[int, dict[str, float | int | None]]:
+        ids = list(report_ids)
+        out: dict[int, dict] = {i: {} for i in ids}
+        with self._read() as conn:
+            for i in range(0, len(ids), 500):
+                for r in conn.execute(select(CellRow.report_id, CellRow.cell_id, CellRow.value)
+                                      .where(CellRow.report_id.in_(ids[i:i + 500]))):
+                    out[r.report_id][r.cell_id] = _number(r.value)
+        return out
+
+    def failed_checks(self, report_ids: Iterable[int]) -> dict[int, list[str]]:
+        ids = list(report_ids)
+        out: dict[int, list[str]] = {i: [] for i in ids}
+        with self._read() as conn:
+            for i in range(0, len(ids), 500):
+                for r in conn.execute(select(CheckRow.report_id, CheckRow.check_id)
+                                      .where(CheckRow.report_id.in_(ids[i:i + 500]),
+                                             CheckRow.status == "FAIL")
+                                      .order_by(CheckRow.report_id, CheckRow.check_id)):
+                    out[r.report_id].append(r.check_id)
+        return out
+
+    def summary(self, run_id: int | None = None) -> dict:
+        """Counts for the end-of-crawl printout. ``problems`` counts warning/error events
+        (of ``run_id`` when given, else all)."""
+        def grouped(conn, col):
+            return {(k if k is not None else "unknown"): n for k, n in conn.execute(
+                select(col, func.count()).group_by(col).order_by(col))}
+
+        with self._read() as conn:
+            count = lambda model: conn.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
+            events = select(CrawlEvent.kind, func.count()).where(CrawlEvent.level.in_(("warning", "error")))
+            if run_id is not None:
+                events = events.where(CrawlEvent.run_id == run_id)
+            by_kind = {k: n for k, n in conn.execute(events.group_by(CrawlEvent.kind).order_by(CrawlEvent.kind))}
+            result = {
+                "sites": count(Site),
+                "agencies": count(Agency),
+                "reports": count(Report),
+                "documents": count(Document),
+                "reports_by_year": grouped(conn, Report.year),
+                "reports_by_format": grouped(conn, Report.report_format),
+                "reports_by_document_type": grouped(conn, Report.document_type),
+                "parse_status": grouped(conn, Report.parse_status),
+                "problems": sum(by_kind.values()),
+                "problems_by_kind": by_kind,
+            }
+            if run_id is not None:
+                result["site_outcomes"] = {k: n for k, n in conn.execute(
+                    select(SiteOutcome.outcome, func.count()).where(SiteOutcome.run_id == run_id)
+                    .group_by(SiteOutcome.outcome).order_by(SiteOutcome.outcome))}
+        return result
