@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 REPORT_FIELDS = (
     "title", "publish_date", "written_date", "index_no", "publisher", "doc_number", "validity",
     "page_url", "document_url", "document_type", "document_sha256",
+    # normally set by save_parse; accepted here for reports without a parse (fetch_failed, image_only …)
+    "report_format", "parse_status", "parse_detail",
 )
 _DATE_FIELDS = ("publish_date", "written_date")
 SITE_FIELDS = ("name", "province", "city", "county", "start_url", "platform", "division_code")
@@ -158,8 +160,13 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def safe_url(self) -> str:
+        """The database URL with any password masked (for logs and run records)."""
+        return self.url.render_as_string(hide_password=True)
+
     def __repr__(self) -> str:
-        return f"Store({self.url.render_as_string(hide_password=True)!r})"
+        return f"Store({self.safe_url!r})"
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -318,6 +325,8 @@ class Store:
         """
         if not url:
             raise ValueError("url is required")
+        kind, content_type, etag, last_modified, problem = (
+            _text(v) for v in (kind, content_type, etag, last_modified, problem))
         sha = rel = size = None
         if data is not None:
             sha, rel = self.archive.put(data)
@@ -702,8 +711,11 @@ class Store:
         return out
 
     def summary(self, run_id: int | None = None) -> dict:
-        """Counts for the end-of-crawl printout. ``problems`` counts warning/error events
-        (of ``run_id`` when given, else all)."""
+        """Counts for the end-of-crawl printout.
+
+        ``problems``/``problems_by_kind``: warning and error events (of ``run_id`` when given, else
+        all); ``problems_last_run``: the same by kind for the latest run; ``failed_checks``: reports
+        with at least one FAIL check; ``site_outcomes`` (with ``run_id``): outcome → sites."""
         def grouped(conn, col):
             return {(k if k is not None else "unknown"): n for k, n in conn.execute(
                 select(col, func.count()).group_by(col).order_by(col))}
@@ -711,9 +723,11 @@ class Store:
         with self._read() as conn:
             count = lambda model: conn.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
             events = select(CrawlEvent.kind, func.count()).where(CrawlEvent.level.in_(("warning", "error")))
-            if run_id is not None:
-                events = events.where(CrawlEvent.run_id == run_id)
-            by_kind = {k: n for k, n in conn.execute(events.group_by(CrawlEvent.kind).order_by(CrawlEvent.kind))}
+            by_kind_of = lambda stmt: {k: n for k, n in conn.execute(  # noqa: E731
+                stmt.group_by(CrawlEvent.kind).order_by(CrawlEvent.kind))}
+            by_kind = by_kind_of(events if run_id is None else events.where(CrawlEvent.run_id == run_id))
+            last_run = conn.execute(select(func.max(CrawlRun.id))).scalar()
+            last = by_kind_of(events.where(CrawlEvent.run_id == last_run)) if last_run is not None else {}
             result = {
                 "sites": count(Site),
                 "agencies": count(Agency),
@@ -725,6 +739,9 @@ class Store:
                 "parse_status": grouped(conn, Report.parse_status),
                 "problems": sum(by_kind.values()),
                 "problems_by_kind": by_kind,
+                "problems_last_run": last,
+                "failed_checks": conn.execute(select(func.count(func.distinct(CheckRow.report_id)))
+                                              .where(CheckRow.status == "FAIL")).scalar_one(),
             }
             if run_id is not None:
                 result["site_outcomes"] = {k: n for k, n in conn.execute(
