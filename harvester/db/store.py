@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
 import math
 import os
@@ -128,8 +129,8 @@ class Store:
 
     def __init__(self, url: str | URL | None = None, *, archive_root: str | os.PathLike | None = None,
                  migrate_schema: bool = True, **engine_kwargs):
-        self.url = resolve_url(url)
-        self.engine = make_engine(self.url, **engine_kwargs)
+        self.engine = make_engine(resolve_url(url), **engine_kwargs)
+        self.url = self.engine.url            # SQLite paths made absolute: CWD changes are harmless
         self.dialect = self.engine.dialect.name
         self._write_engine = (self.engine.execution_options(harvester_begin="IMMEDIATE")
                               if self.dialect == "sqlite" else self.engine)
@@ -212,7 +213,8 @@ class Store:
                 row[key] = row.get(key) or ""
             for key in ("start_url", "platform", "division_code"):
                 row.setdefault(key, None)
-            row["extra"] = extra or None
+            # JSON round trip so tuples, dates … compare equal to what the database gives back
+            row["extra"] = json.loads(json.dumps(extra, ensure_ascii=False, default=str)) if extra else None
             prepared[site_id] = row
         counts = {"new": 0, "updated": 0, "unchanged": 0}
         if not prepared:

@@ -56,12 +56,17 @@ def parsed_report(cells: dict, checks=(), sections=None, **kw) -> ParsedReport:
 def test_upsert_sites_counts_and_extra(store):
     assert store.upsert_sites(SITES) == {"new": 3, "updated": 0, "unchanged": 0}
     assert store.upsert_sites(SITES) == {"new": 0, "updated": 0, "unchanged": 3}
-    changed = [dict(SITES[0], platform="hanweb", note="主站")]
+    changed = [dict(SITES[0], platform="hanweb", note="主站", domains=("a.gov.cn", "b.gov.cn"))]
     assert store.upsert_sites(changed) == {"new": 0, "updated": 1, "unchanged": 0}
+    assert store.upsert_sites(changed) == {"new": 0, "updated": 0, "unchanged": 1}
     from harvester.db.models import Site
+
     with store.engine.connect() as conn:
         row = conn.execute(select(Site.platform, Site.extra, Site.county).where(Site.site_id == "huaian")).one()
-    assert (row.platform, row.extra, row.county) == ("hanweb", {"note": "主站"}, "")
+    assert (row.platform, row.county) == ("hanweb", "")
+    assert row.extra == {"note": "主站", "domains": ["a.gov.cn", "b.gov.cn"]}
+    with store.engine.connect() as conn:   # no extra → SQL NULL, not JSON 'null'
+        assert conn.execute(select(func.count()).select_from(Site).where(Site.extra.is_(None))).scalar_one() == 2
 
 
 # ---------------------------------------------------------------- reports
@@ -175,6 +180,7 @@ def test_concurrent_upserts_make_one_report(db_url, tmp_path):
                 results.append(s.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024,
                                                fields=FIELDS, urls=[(f"https://x/{n}/{i}", "page")]))
                 s.upsert_report(site_id="huaian", agency=f"局{n}", year=2000 + i)
+                s.save_document("https://x/shared.pdf", f"{n}-{i}".encode(), kind="pdf", http_status=200)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -189,6 +195,7 @@ def test_concurrent_upserts_make_one_report(db_url, tmp_path):
         assert [st for _, st in results].count("new") == 1
         assert count(stores[0], Report) == 1 + 4 * 10
         assert count(stores[0], ReportUrl) == 1 + 40
+        assert count(stores[0], Document) == 1
     finally:
         for s in stores:
             s.close()
