@@ -95,7 +95,8 @@ def _number(value: float | None) -> float | int | None:
 
 
 def _carry_chain_function():
-    """``harvester.report.carry_chain_check`` when the parser provides it, else None."""
+    """``harvester.report.carry_chain_check(current: ParsedReport, previous_cells: {cell id: value})``
+    when the parser provides it, else None."""
     try:
         module = importlib.import_module("harvester.report")
     except ImportError as exc:
@@ -584,15 +585,16 @@ class Store:
         neighbours = {r.year: r.id for r in conn.execute(
             select(Report.id, Report.year).where(Report.agency_id == agency_id,
                                                  Report.year.in_([year - 1, year + 1])))}
-        pairs = []     # (report id to store the check on, parsed report, previous cells)
+        # (report id to store the check on, that year's parse, previous year's {cell id: value})
+        pairs = []
         if year - 1 in neighbours:
             previous = self._cells(conn, neighbours[year - 1])
             if previous:
-                pairs.append((report["id"], parsed, previous))
+                pairs.append((report["id"], parsed, {k: c.value for k, c in previous.items()}))
         if year + 1 in neighbours:
             later = self._parsed_from_db(conn, neighbours[year + 1])
             if later.cells and parsed.cells:
-                pairs.append((neighbours[year + 1], later, dict(parsed.cells)))
+                pairs.append((neighbours[year + 1], later, {k: c.value for k, c in parsed.cells.items()}))
         for target_id, current, previous in pairs:
             try:
                 result = _as_checks(fn(current, previous))
