@@ -680,6 +680,16 @@ class Store:
             yield {"report_id": r["id"], "sha256": r["sha256"], "kind": r["kind"] or r["document_type"],
                    "url": r["document_url"] or r["page_url"], "title": r["title"], "meta": meta}
 
+    def report_files(self, report_id: int) -> list[dict]:
+        """The archived files a report was seen at (its page and documents), in the order first seen:
+        {url, role, sha256, kind, content_type}. ``reparse`` re-chooses among them as the crawl did."""
+        stmt = (select(ReportUrl.url, ReportUrl.role, Document.sha256, Document.kind, Document.content_type)
+                .join(Document, Document.url == ReportUrl.url)
+                .where(ReportUrl.report_id == report_id, Document.sha256.is_not(None))
+                .order_by(ReportUrl.id))
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
     # ------------------------------------------------------------------ export & summary
 
     def report_rows(self) -> list[dict]:
