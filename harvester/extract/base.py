@@ -13,6 +13,9 @@ class Extracted:
     tables: list[Grid] = field(default_factory=list)  # table grids in document order (HTML, DOCX, ...)
     meta: dict = field(default_factory=dict)          # page metadata: title, index_no, publisher, doc_number, publish_date, ...
     attachments: list[dict] = field(default_factory=list)  # links to documents found in an HTML page: {url, text}
+    # per table, per grid position: the id of the source cell (a merged cell repeats its id), so that
+    # readers can count a merged cell once and skip rowspan continuations; empty when unknown
+    table_cell_ids: list[list[list[int]]] = field(default_factory=list)
     problem: str | None = None     # why no usable text: encrypted, image_only, corrupt, unsupported_type, empty, too_large, ...
     detail: str = ""               # human-readable detail for the problem
 

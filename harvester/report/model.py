@@ -43,6 +43,7 @@ class ParsedReport:
     checks: list[Check] = field(default_factory=list)
     status: str = PARSED
     problems: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)  # page/document metadata used (index_no, publisher, url, ...)
 
     @property
     def failed_checks(self) -> list[str]:
@@ -58,6 +59,8 @@ class ParsedReport:
             "status": self.status, "problems": self.problems,
             "sections": {k: len(v) for k, v in self.sections.items()},
             "cells": self.values(),
+            "cell_flags": {k: c.flags for k, c in self.cells.items() if c.flags and c.flags != ["not_printed"]},
+            "units": {k: c.unit for k, c in self.cells.items() if c.unit},
             "checks": [asdict(c) for c in self.checks],
             "failed_checks": self.failed_checks,
         }

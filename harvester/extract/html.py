@@ -1,0 +1,364 @@
+"""HTML bytes -> Extracted: robust decoding, the content container, text with tables in place, grids.
+
+- Decoding: BOM, then strict UTF-8 (self-validating), then the declared charset (Content-Type header
+  or ``<meta charset>``; GB2312/GBK are read as their superset GB18030), then GB18030, then
+  charset-normalizer; a declared single-byte charset is never trusted for CJK pages.
+- Container: the first of the usual CMS content selectors holding real text (``.TRS_Editor``,
+  ``#zoom``, ``#ivs_content``, ``.xxgk_content``, ``.article_content`` …), else ``<body>``.
+- Text: block elements end lines; every ``<table>`` is written in place, one row a line, the row's own
+  cells tab-separated (like the PDF text). ``tables`` holds each table as a grid with rowspan/colspan
+  expanded (a merged cell repeats) and ``table_cell_ids`` the source-cell id of every position.
+- Attachments: links to .pdf/.doc/.docx/.wps/.xls/.xlsx/.ofd/.rtf, ``downfile.jsp`` and TRS
+  ``P0…`` files anywhere on the page, absolutised against ``url``, with their link text.
+lxml only (no trafilatura: it drops or reflows tables).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .base import Extracted
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}“”])\s+(?=[{_CJK}“”])")
+_SPACES = re.compile(r"[ \t\r\f\v\xa0\u3000\u2002\u2003\u2009\u200b]+")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
+_ATTACH = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|rtf|zip|rar|7z)(?:$|[?#&])|downfile\.jsp|/P0\d{8,}", re.I)
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "select", "option", "button",
+                   "iframe", "object", "embed", "svg", "map", "textarea", "input"})
+_BLOCK = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+                    "blockquote", "dd", "dt", "dl", "pre", "header", "footer", "aside", "nav", "form",
+                    "center", "figure", "figcaption", "address", "hr", "main", "tr", "caption", "fieldset"})
+
+# content containers seen on government CMSs, most specific first
+_CONTAINERS = (
+    ("class", "TRS_Editor"), ("class", "TRS_UEDITOR"), ("class", "trs_editor_view"), ("id", "zoom"),
+    ("id", "ivs_content"), ("id", "webeditorview"), ("id", "UCAP-CONTENT"), ("class", "xxgk_content"),
+    ("class", "Custom_UnionStyle"), ("id", "Zoom"), ("id", "fontzoom"), ("class", "article_content"),
+    ("class", "article-content"), ("id", "content"), ("class", "wzzw"), ("class", "zw"), ("id", "zw"),
+    ("class", "content"), ("id", "mainText"), ("class", "main-txt"), ("class", "con_txt"),
+)
+_SINGLE_BYTE = {"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "ascii", "us-ascii", "iso8859-1"}
+
+
+# ---- decoding -------------------------------------------------------------------------------------
+
+def _norm_charset(cs: str | None) -> str | None:
+    if not cs:
+        return None
+    cs = cs.strip().strip("\"'").lower()
+    if cs in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "x-euc-cn", "euc-cn", "hz-gb-2312"):
+        return "gb18030"
+    if cs in ("utf8", "utf-8", "unicode-1-1-utf-8"):
+        return "utf-8"
+    if cs in ("big5", "big5-hkscs", "x-x-big5"):
+        return "big5hkscs"
+    return cs
+
+
+def decode_html(data: bytes | str, content_type: str | None = None) -> tuple[str, str]:
+    """(text, encoding used)."""
+    if isinstance(data, str):
+        return data, "str"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace"), "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace"), "utf-16"
+    declared = None
+    if content_type:
+        m = _HEADER_CHARSET.search(content_type)
+        declared = _norm_charset(m.group(1)) if m else None
+    if not declared:
+        m = _META_CHARSET.search(data[:8192])
+        declared = _norm_charset(m.group(1).decode("ascii", "ignore")) if m else None
+    tried = []
+    for enc in ("utf-8", declared if declared not in _SINGLE_BYTE else None, "gb18030"):
+        if not enc or enc in tried:
+            continue
+        tried.append(enc)
+        try:
+            return data.decode(enc), enc
+        except (UnicodeDecodeError, LookupError):
+            continue
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:200000]).best()
+        if best is not None and best.encoding:
+            return data.decode(best.encoding, "replace"), best.encoding
+    except Exception:  # pragma: no cover - optional dependency failure
+        pass
+    enc = declared if declared and declared not in tried else "gb18030"
+    try:
+        return data.decode(enc, "replace"), enc
+    except LookupError:
+        return data.decode("utf-8", "replace"), "utf-8"
+
+
+# ---- text helpers ---------------------------------------------------------------------------------
+
+def clean(s: str) -> str:
+    s = _SPACES.sub(" ", s.replace("\n", " "))
+    return _CJK_GAP.sub("", s).strip()
+
+
+def _cell_text(td) -> str:
+    s = td.text or "" if len(td) == 0 else " ".join(td.itertext())
+    if s.isascii():
+        return " ".join(s.split())
+    return clean(s)
+
+
+def _has_class(el, name: str) -> bool:
+    c = el.get("class")
+    return bool(c) and name in c.split()
+
+
+_RANK = {key: i for i, key in enumerate(_CONTAINERS)}
+_TEXT_LEN = etree.XPath("string-length(normalize-space(.))")
+
+
+def _find_container(root, html_text: str = ""):
+    """The best-ranked content container holding real text (one pass over the tree), else <body>."""
+    found: dict[int, list] = {}
+    for el in root.iter():
+        i = el.get("id")
+        if i is not None:
+            r = _RANK.get(("id", i))
+            if r is not None:
+                found.setdefault(r, []).append(el)
+        c = el.get("class")
+        if c:
+            for name in c.split():
+                r = _RANK.get(("class", name))
+                if r is not None:
+                    found.setdefault(r, []).append(el)
+    for rank in sorted(found):
+        best = None
+        for el in found[rank]:
+            n = _TEXT_LEN(el)
+            if (n >= 30 or el.find(".//table") is not None) and (best is None or n > best[1]):
+                best = (el, n)
+        if best is not None:
+            return best[0]
+    body = root.find("body")
+    return body if body is not None else root
+
+
+# ---- tables ---------------------------------------------------------------------------------------
+
+def _rows_of(table) -> list:
+    out = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            out.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            out.extend(c for c in child if isinstance(c.tag, str) and c.tag == "tr")
+    return out
+
+
+def _span(v, hi: int) -> int:
+    if v is None:
+        return 1
+    try:
+        n = int(str(v).strip())
+    except (TypeError, ValueError):
+        return 1
+    return n if 1 <= n <= hi else 1
+
+
+def table_grid(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
+    """(grid with spans expanded, source-cell ids, TSV lines of each row's own cells)."""
+    rows_t: list[dict[int, str]] = []
+    rows_i: list[dict[int, int]] = []
+    lines: list[str] = []
+    pending: dict[int, list] = {}   # column -> [rows left, text, id] of a rowspan cell
+    next_id = 0
+    for tr in _rows_of(table):
+        row_t: dict[int, str] = {}
+        row_i: dict[int, int] = {}
+
+        def take(c: int) -> None:
+            p = pending[c]
+            row_t[c], row_i[c] = p[1], p[2]
+            p[0] -= 1
+            if p[0] <= 0:
+                del pending[c]
+        own: list[str] = []
+        col = 0
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                continue
+            while col in pending:
+                take(col)
+                col += 1
+            text = _cell_text(td)
+            cs = _span(td.get("colspan"), 100)
+            rs = _span(td.get("rowspan"), 1000)
+            for k in range(cs):
+                row_t[col + k], row_i[col + k] = text, next_id
+                if rs > 1:
+                    pending[col + k] = [rs - 1, text, next_id]
+            own.append(text)
+            next_id += 1
+            col += cs
+        for c in sorted(pending):
+            if c not in row_t:
+                take(c)
+        if row_t:
+            rows_t.append(row_t)
+            rows_i.append(row_i)
+            lines.append("\t".join(own))
+    width = max((max(r) + 1 for r in rows_t), default=0)
+    grid = [[r.get(c, "") for c in range(width)] for r in rows_t]
+    ids = []
+    for r in rows_i:  # positions no cell covers get ids of their own (never merged with a neighbour)
+        row = []
+        for c in range(width):
+            if c in r:
+                row.append(r[c])
+            else:
+                row.append(next_id)
+                next_id += 1
+        ids.append(row)
+    return grid, ids, lines
+
+
+# ---- rendering ------------------------------------------------------------------------------------
+
+class _Renderer:
+    def __init__(self):
+        self.parts: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self.ids: list[list[list[int]]] = []
+
+    def nl(self) -> None:
+        if self.parts and self.parts[-1] != "\n":
+            self.parts.append("\n")
+
+    def walk(self, el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment / processing instruction
+            if el.tail:
+                self.parts.append(el.tail)
+            return
+        tag = tag.lower()
+        if tag in _SKIP:
+            pass
+        elif tag == "table":
+            if el.find(".//table") is not None:  # layout table: render its content, not as a grid
+                self.nl()
+                self._walk_layout_table(el)
+                self.nl()
+            else:
+                grid, ids, lines = table_grid(el)
+                self.nl()
+                if grid:
+                    self.tables.append(grid)
+                    self.ids.append(ids)
+                    self.parts.append("\n".join(ln for ln in lines if ln.strip()))
+                self.nl()
+        elif tag == "br":
+            self.nl()
+        elif tag == "img":
+            pass
+        else:
+            block = tag in _BLOCK
+            if block:
+                self.nl()
+            if el.text:
+                self.parts.append(el.text)
+            for child in el:
+                self.walk(child)
+            if block:
+                self.nl()
+        if el.tail:
+            self.parts.append(el.tail)
+
+    def _walk_layout_table(self, table) -> None:
+        for tr in _rows_of(table):
+            for td in tr:
+                if isinstance(td.tag, str) and td.tag in ("td", "th"):
+                    self.nl()
+                    if td.text:
+                        self.parts.append(td.text)
+                    for child in td:
+                        self.walk(child)
+            self.nl()
+
+    def text(self) -> str:
+        out = []
+        for line in "".join(self.parts).split("\n"):
+            if "\t" in line:
+                out.append(line)
+                continue
+            s = clean(line)
+            if s:
+                out.append(s)
+        return "\n".join(out)
+
+
+def find_attachments(root, base_url: str | None) -> list[dict]:
+    base = base_url
+    b = root.find(".//base")
+    if b is not None and b.get("href"):
+        base = urljoin(base_url or "", b.get("href"))
+    out: list[dict] = []
+    seen = set()
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")) or not _ATTACH.search(href):
+            continue
+        absu = urljoin(base, href) if base else href
+        if absu in seen:
+            continue
+        seen.add(absu)
+        text = clean(" ".join(a.itertext())) or clean(a.get("title") or "") or href.rsplit("/", 1)[-1]
+        out.append({"url": absu, "text": text})
+    return out
+
+
+def extract_html(data: bytes | str, url: str | None = None, content_type: str | None = None) -> Extracted:
+    html_text, _enc = decode_html(data, content_type)
+    if not html_text.strip():
+        return Extracted(kind="html", problem="empty", detail="empty HTML document")
+    try:
+        # plain etree elements: lxml.html's element-class lookup costs more than the parse itself
+        root = etree.fromstring(html_text, etree.HTMLParser(remove_comments=True, remove_pis=True))
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError) as exc:
+        try:
+            root = lxml_html.document_fromstring(html_text.encode("utf-8", "replace"))
+        except Exception:
+            return Extracted(kind="html", problem="corrupt", detail=f"HTML not parseable: {exc}"[:300])
+    if root is None:
+        return Extracted(kind="html", problem="empty", detail="no HTML elements")
+    meta: dict = {}
+    try:
+        from .metadata import meta_from_html
+        meta = meta_from_html(html_text, tree=root)
+    except ImportError:  # pragma: no cover - the metadata reader is a separate module
+        meta = {}
+    container = _find_container(root, html_text)
+    r = _Renderer()
+    if container.text:
+        r.parts.append(container.text)
+    for child in container:
+        r.walk(child)
+    text = r.text()
+    attachments = find_attachments(root, url)
+    ex = Extracted(kind="html", text=text, tables=r.tables, meta=meta, attachments=attachments,
+                   table_cell_ids=r.ids)
+    content_len = len(re.sub(r"\s", "", text)) - sum(len(a["text"]) for a in attachments)
+    if content_len < 50 and not r.tables:
+        if attachments:
+            ex.problem, ex.detail = "attachment_only", f"no report text on the page; {len(attachments)} attachment link(s)"
+        elif container.find(".//img") is not None:
+            ex.problem, ex.detail = "image_only", "the page content is images only"
+        else:
+            ex.problem, ex.detail = "empty", "no text in the page content"
+    return ex

@@ -1,0 +1,209 @@
+"""Consistency checks (spec §6): H1–H5 and S5 on one report, S1 across years.
+
+Status rules, the same for every arithmetic check:
+- a cell left empty because its reading was ambiguous          -> AMBIGUOUS
+- a cell missing (not found, lost in extraction, not printed)  -> NOT_ASSESSABLE
+- blank printed cells count as 0; if the rule then holds -> PASS, if it fails -> NOT_ASSESSABLE
+  (a blank may hide a number: S7, e.g. SH2019's blank 总计 column), otherwise PASS / FAIL.
+"""
+from __future__ import annotations
+
+import re
+
+from .model import AMBIGUOUS, FAIL, NOT_ASSESSABLE, PASS, Cell, Check, ParsedReport
+from .normalize import nfkc
+from .schema import table3_columns, table3_row_defs
+from .tables import t4_blocks
+
+_BALANCE_LEFT = ("new", "carried_over")
+_BALANCE_RIGHT = ("total", "carry_forward")
+
+
+def _sum_check(cid: str, left: list[str], right: list[str], cells: dict[str, Cell], what: str) -> Check:
+    involved = left + right
+    vals = {}
+    blanks = False
+    for c in involved:
+        cell = cells.get(c)
+        if cell is None or cell.value is None:
+            flags = cell.flags if cell is not None else ["missing"]
+            if "ambiguous" in flags or "glued_ambiguous" in flags:
+                return Check(cid, AMBIGUOUS, involved, f"{c} could not be read unambiguously")
+            if "blank" in flags or "marker" in flags:
+                blanks = True
+                vals[c] = 0
+                continue
+            return Check(cid, NOT_ASSESSABLE, involved, f"{c} is missing")
+        vals[c] = cell.value
+    lhs = sum(vals[c] for c in left)
+    rhs = sum(vals[c] for c in right)
+    if abs(lhs - rhs) < 1e-9:
+        return Check(cid, PASS, involved, f"{what}: {lhs} = {rhs}" + (" (blank cells as 0)" if blanks else ""))
+    if blanks:
+        return Check(cid, NOT_ASSESSABLE, involved, f"{what}: {lhs} ≠ {rhs} with blank cells as 0 (blank is not 0: S7)")
+    return Check(cid, FAIL, involved, f"{what}: {lhs} ≠ {rhs}")
+
+
+def table_checks(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[Check]:
+    cells = rep.cells
+    out: list[Check] = []
+    cols = table3_columns()
+    if t3_rows:
+        for c in cols:  # H1
+            out.append(_sum_check(f"t3.balance.{c}", [f"apply.{r}.{c}" for r in _BALANCE_LEFT],
+                                  [f"apply.{r}.{c}" for r in _BALANCE_RIGHT], cells,
+                                  "一 + 二 = 三(七) + 四"))
+        for r in t3_rows:  # H2
+            out.append(_sum_check(f"t3.rowsum.{r}", [f"apply.{r}.total"], [f"apply.{r}.{c}" for c in cols[:-1]],
+                                  cells, "总计 = Σ applicant columns"))
+        fmt = t3_fmt or "gov2021"
+        results = [d.id for d in table3_row_defs()
+                   if fmt in d.formats and d.id not in ("new", "carried_over", "total", "carry_forward")]
+        for c in cols:  # H3
+            out.append(_sum_check(f"t3.results.{c}", [f"apply.total.{c}"], [f"apply.{r}.{c}" for r in results],
+                                  cells, "(七)总计 = Σ (一)…(六)"))
+    if t4_found:
+        for block, ids in t4_blocks():  # H4
+            out.append(_sum_check(f"t4.sum.{block}", [ids[-1]], ids[:-1], cells, "总计 = 维持+纠正+其他+尚未审结"))
+    out.append(domain_check(rep))
+    return out
+
+
+def domain_check(rep: ParsedReport) -> Check:
+    """H5: T3/T4 cells and T2 counts are non-negative integers; deltas may be negative; amounts ≥ 0."""
+    bad = []
+    involved = []
+    for cid, cell in rep.cells.items():
+        if cell.value is None or cid.startswith("pre2019."):
+            continue
+        involved.append(cid)
+        v = cell.value
+        if cid.endswith(".delta"):
+            ok = float(v).is_integer()
+        elif cid.startswith("active.") and (cid.endswith(".amount") or cid.endswith("amount_wan_yuan")):
+            ok = v >= 0
+        else:
+            ok = v >= 0 and float(v).is_integer()
+        if not ok:
+            bad.append(cid)
+    if not involved:
+        return Check("domain", NOT_ASSESSABLE, [], "no cells")
+    if bad:
+        return Check("domain", FAIL, bad, "values outside the domain: " + ", ".join(f"{c}={rep.cells[c].value}" for c in bad))
+    return Check("domain", PASS, [], f"{len(involved)} cells in domain")
+
+
+# ---- S5: narrative against tables -----------------------------------------------------------------
+
+_CLAUSE = r"[^。；;！!？?\n]"
+_RECEIVED = re.compile(rf"(?:收到|受理|接收|接到)(?:{_CLAUSE}{{0,24}}?)(?:公开申请|申请)\s*(?:共\s*)?(\d+)\s*(?:件|个|份|条|宗)")
+_RECEIVED2 = re.compile(rf"(?:收到|受理|接收|接到)\s*(?:了)?\s*(\d+)\s*(?:件|个|份|条)(?:{_CLAUSE}{{0,12}}?)申请")
+_NONE_RECEIVED = re.compile(rf"(?:未|没有|无)(?:收到|接到|受理|接收|发生)(?:{_CLAUSE}{{0,30}}?)(?:公开申请|申请)")
+_NONE_APPEAL = re.compile(rf"(?:无|未|没有|不存在)(?:{_CLAUSE}{{0,30}}?)(?:行政复议|行政诉讼)")
+_REVIEW_N = re.compile(r"行政复议\s*(?:案件\s*)?(?:共\s*)?(\d+)\s*(?:件|起|宗|个)")
+_LITIG_N = re.compile(r"(?<!复议)(?:行政)?诉讼\s*(?:案件\s*)?(?:共\s*)?(\d+)\s*(?:件|起|宗|个)")
+
+
+def _narrative(text: str) -> str:
+    """The text without table rows (lines holding tabs or only numbers)."""
+    keep = []
+    for ln in text.split("\n"):
+        if "\t" in ln:
+            continue
+        s = ln.strip()
+        if not s or s.replace(" ", "").replace(".", "").isdigit():
+            continue
+        keep.append(s)
+    return "\n".join(keep)
+
+
+def _val(rep: ParsedReport, cid: str, blank_zero: bool = True):
+    cell = rep.cells.get(cid)
+    if cell is None:
+        return None
+    if cell.value is None:
+        return 0 if blank_zero and ("blank" in cell.flags) else None
+    return cell.value
+
+
+def text_check(rep: ParsedReport, text: str) -> Check:
+    """S5 text.vs.tables: the narrative's counts of applications, 复议 and 诉讼 against the tables."""
+    nar = nfkc(_narrative(text))
+    claims: list[str] = []
+    fails: list[str] = []
+    cells_used: list[str] = []
+    new_t, carried_t = _val(rep, "apply.new.total"), _val(rep, "apply.carried_over.total")
+    received = [int(m.group(1)) for rx in (_RECEIVED, _RECEIVED2) for m in rx.finditer(nar)]
+    if received and new_t is not None:
+        cells_used += ["apply.new.total", "apply.carried_over.total"]
+        allowed = {new_t} | ({new_t + carried_t} if carried_t is not None else set())
+        for n in received:
+            claims.append(f"申请{n}件")
+            if n not in allowed:
+                fails.append(f"text says {n} applications, table 三 has {new_t} new"
+                             + (f" (+{carried_t} carried over)" if carried_t else ""))
+    if not received and _NONE_RECEIVED.search(nar):
+        t3 = [(cid, c.value) for cid, c in rep.cells.items() if cid.startswith("apply.") and c.value]
+        claims.append("no applications")
+        cells_used.append("apply.new.total")
+        if t3:
+            fails.append(f"text says no applications, table 三 has {len(t3)} non-zero cells (e.g. {t3[0][0]}={t3[0][1]})")
+    review, lit = _val(rep, "appeal.review.total"), None
+    d, a = _val(rep, "appeal.lit_direct.total"), _val(rep, "appeal.lit_after_review.total")
+    if d is not None and a is not None:
+        lit = d + a
+    none_appeal = _NONE_APPEAL.search(nar)
+    rev_n = [int(m.group(1)) for m in _REVIEW_N.finditer(nar)]
+    lit_n = [int(m.group(1)) for m in _LITIG_N.finditer(nar)]
+    if none_appeal and not rev_n and not lit_n:
+        t4 = [(cid, c.value) for cid, c in rep.cells.items() if cid.startswith("appeal.") and c.value]
+        if any(cid.startswith("appeal.") for cid in rep.cells):
+            claims.append("no 复议/诉讼")
+            cells_used += ["appeal.review.total", "appeal.lit_direct.total", "appeal.lit_after_review.total"]
+            if t4:
+                fails.append(f"text says no 行政复议/行政诉讼 ('{none_appeal.group(0)[:40]}'), table 四 has "
+                             + ", ".join(f"{c}={v}" for c, v in t4[:4]))
+    if rev_n and review is not None:
+        cells_used.append("appeal.review.total")
+        for n in rev_n:
+            claims.append(f"复议{n}")
+            if n != review:
+                fails.append(f"text says 行政复议 {n}, table 四 review total {review}")
+    if lit_n and lit is not None:
+        cells_used += ["appeal.lit_direct.total", "appeal.lit_after_review.total"]
+        for n in lit_n:
+            claims.append(f"诉讼{n}")
+            if n != lit:
+                fails.append(f"text says 行政诉讼 {n}, table 四 litigation total {lit}")
+    cells_used = list(dict.fromkeys(cells_used))
+    if fails:
+        return Check("text.vs.tables", FAIL, cells_used, "; ".join(fails))
+    if claims:
+        return Check("text.vs.tables", PASS, cells_used, "narrative agrees: " + ", ".join(claims))
+    return Check("text.vs.tables", NOT_ASSESSABLE, [], "the narrative states no counts")
+
+
+# ---- S1: carry-over chain across years ------------------------------------------------------------
+
+def carry_chain_check(current: ParsedReport, previous_cells: dict) -> Check:
+    """S1 t3.carry_chain: this year's 上年结转 (carried_over) equals last year's 结转下年度 (carry_forward)."""
+    involved, diffs, missing = [], [], []
+    for c in table3_columns():
+        cur_id, prev_id = f"apply.carried_over.{c}", f"apply.carry_forward.{c}"
+        involved += [cur_id, "previous:" + prev_id]
+        cur = current.cells.get(cur_id)
+        cur_v = None if cur is None else (cur.value if cur.value is not None or "blank" not in cur.flags else 0)
+        prev_v = previous_cells.get(prev_id)
+        if cur_v is None or prev_v is None:
+            missing.append(c)
+            continue
+        if abs(cur_v - prev_v) > 1e-9:
+            diffs.append(f"{c}: {cur_v} ≠ {prev_v}")
+    if diffs:
+        return Check("t3.carry_chain", FAIL, involved, "上年结转 vs previous 结转下年度: " + "; ".join(diffs))
+    if missing and len(missing) == len(table3_columns()):
+        return Check("t3.carry_chain", NOT_ASSESSABLE, involved, "no comparable cells")
+    detail = "上年结转 = previous 结转下年度"
+    if missing:
+        detail += " (not compared: " + ", ".join(missing) + ")"
+    return Check("t3.carry_chain", PASS, involved, detail)

@@ -1,0 +1,201 @@
+"""Table rows from any input shape: (label, value cells), the one thing the table mappers consume.
+
+Three readers, one output:
+
+- ``rows_from_grid``: an HTML/DOCX grid with merged cells expanded (plus the cell-identity grid, so a
+  merged cell counts once and a rowspan continuation is not re-read). Blank cells are real cells.
+- ``rows_from_lines``: PDF text (tab-separated, or space-separated as pypdfium2 prints it) and
+  one-cell-per-line HTML text. Values are the trailing run of numeric cells (P-M3); label-only lines
+  are kept as pending label text for the next value row (wrapped labels, P-M1, H-M1).
+- ``rows_from_glued``: text where a table's cells were concatenated (H-M7): every digit group that
+  touches label text is one row's values, whitespace inside it a (weak) separator.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalize import PAGE_LINE, nfkc, parse_value, squash
+from .schema import RowDef
+
+
+@dataclass
+class Row:
+    label: str                      # squashed label text (wrapped/pending parts included)
+    values: list[str]               # raw value cells in order ('' = a blank grid cell)
+    glued: bool = False             # values are whitespace tokens of concatenated digits
+    span: list[str] | None = None   # tab-separated line: cells from first to last value, blanks kept
+    context: str = ""               # squashed header text seen since the previous value row
+    source: str = "text"            # grid / text / glued
+
+    def text(self) -> str:
+        return self.context + self.label
+
+
+# ---- keyword matching -----------------------------------------------------------------------------
+
+def best_match(label: str, defs: tuple[RowDef, ...], start: int = 0, stop: int | None = None) -> int | None:
+    """Index of the def whose keyword ends latest in ``label`` (then: longest keyword, earliest def).
+
+    Latest-ending wins because pending text of wrapped labels and headers comes first and the row's
+    own label last (``三、本年度办理结果（一）予以公开``, ``（六）其他处理1.申请人…逾期不补正``).
+    """
+    best_key = None
+    best_i = None
+    for i in range(start, len(defs) if stop is None else stop):
+        d = defs[i]
+        if d.exclude and any(x in label for x in d.exclude):
+            continue
+        for kw in d.keywords:
+            pos = label.rfind(kw)
+            if pos >= 0:
+                key = (pos + len(kw), len(kw), -i)
+                if best_key is None or key > best_key:
+                    best_key, best_i = key, i
+    return best_i
+
+
+def detect(text_sq: str, rule: tuple[tuple[str, ...], tuple[str, ...], int]) -> bool:
+    all_of, any_of, min_hits = rule
+    if not all(k in text_sq for k in all_of):
+        return False
+    return sum(1 for k in any_of if k in text_sq) >= min_hits if any_of else True
+
+
+# ---- grids ----------------------------------------------------------------------------------------
+
+def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None) -> list[Row]:
+    """Rows of a grid. ``ids`` gives each position's source cell (same id = same merged cell)."""
+    rows: list[Row] = []
+    pending: list[str] = []
+    prev_ids: list[int] | None = None
+    for r, cells in enumerate(grid):
+        rid = ids[r] if ids and r < len(ids) else None
+        items: list[tuple[str, str]] = []   # ('v', raw) value-like, ('l', text) label
+        last_id = object()
+        for c, text in enumerate(cells):
+            if rid is not None and c < len(rid):
+                cid = rid[c]
+                if cid == last_id:
+                    continue  # horizontal span
+                last_id = cid
+                if prev_ids is not None and c < len(prev_ids) and prev_ids[c] == cid:
+                    continue  # rowspan continuation: belongs to a row above
+            elif c > 0 and rid is None and text == cells[c - 1] and parse_value(text) is None:
+                continue  # no identity grid: collapse repeated label text only (values may repeat)
+            v = parse_value(text)
+            items.append(("v", text.strip()) if v is not None else ("l", text))
+        prev_ids = rid
+        k = len(items)
+        while k > 0 and items[k - 1][0] == "v":
+            k -= 1
+        values = [t for _, t in items[k:]]
+        label = squash("".join(t for kind, t in items[:k] if kind == "l"))
+        if values and any(values) or (values and label):
+            rows.append(Row(label, values, context=squash("".join(pending)), source="grid"))
+            pending = []
+        elif label:
+            pending.append(label)
+    return rows
+
+
+# ---- text lines -----------------------------------------------------------------------------------
+
+def _split_line(line: str) -> tuple[str, list[str], list[str] | None]:
+    """(label text, value cells, span with blanks or None) of one text line."""
+    items: list[tuple[str, str]] = []
+    for cell in line.split("\t"):
+        c = cell.strip()
+        if not c:
+            items.append(("b", ""))
+            continue
+        if " " not in c:
+            v = parse_value(c)
+            if v is not None and v.kind != "blank":
+                items.append(("v", c))
+                continue
+            items.append(("l", c))
+            continue
+        toks = c.split()
+        j = len(toks)
+        while j > 0 and (pv := parse_value(toks[j - 1])) is not None and pv.kind == "number":
+            j -= 1
+        if j == len(toks):
+            items.append(("l", c))
+            continue
+        if j:
+            items.append(("l", " ".join(toks[:j])))
+        items.extend(("v", t) for t in toks[j:])
+    k = len(items)
+    while k > 0 and items[k - 1][0] in "vb":
+        k -= 1
+    tail = items[k:]
+    values = [t for kind, t in tail if kind == "v"]
+    label = "".join(t for kind, t in items[:k] if kind == "l")
+    span = None
+    if values and "\t" in line:
+        first = next(i for i, (kind, _) in enumerate(tail) if kind == "v")
+        last = max(i for i, (kind, _) in enumerate(tail) if kind == "v")
+        span = [t for _, t in tail[first:last + 1]]
+    return label, values, span
+
+
+def rows_from_lines(text: str) -> list[Row]:
+    rows: list[Row] = []
+    pending: list[str] = []
+    cur: Row | None = None
+    collecting = False
+    for line in text.split("\n"):
+        if not line.strip() or PAGE_LINE.match(line):
+            continue
+        label, values, span = _split_line(line)
+        if values and not label and collecting and cur is not None:
+            cur.values.extend(values)      # one cell per line (H-M1) or values wrapped to a new line
+            cur.span = None
+            continue
+        if values:
+            cur = Row(squash("".join(pending) + label), values, span=span)
+            rows.append(cur)
+            pending = []
+            collecting = True
+        elif label:
+            pending.append(label)
+            collecting = False
+    return rows
+
+
+# ---- glued digits ---------------------------------------------------------------------------------
+
+_GROUP = re.compile(r"[+\-−]?\d(?:[\d .]|,(?=\d{3}))*(?:万元|元)?")
+_ABUT = re.compile(r"[\u4e00-\u9fff)）”](?:[+\-]?\d){2,}(?![\d.、年月日])|(?<![\d.])\d{2,}[\u4e00-\u9fff(（]")
+
+
+def looks_glued(region: str) -> bool:
+    """Cells concatenated without separators: digit runs touching label text, no tabs (H-M7)."""
+    if "\t" in region:
+        return False
+    lines = [ln for ln in region.split("\n") if ln.strip()]
+    hits = len(_ABUT.findall(region))
+    return hits >= 3 and hits * 4 >= len(lines)
+
+
+def rows_from_glued(text: str) -> list[Row]:
+    text = nfkc(text)
+    rows: list[Row] = []
+    prev_end = 0
+    for m in _GROUP.finditer(text):
+        g = m.group(0)
+        start, end = m.start(), m.end()
+        core = g.rstrip()
+        nxt = text[start + len(core): start + len(core) + 1] if start + len(core) < len(text) else ""
+        if core.endswith(".") or nxt in ("、", "．"):
+            # an enumerator of the next label ("…00000002.其他", "…0000001、申请人") is not a value
+            core = core.rstrip(".")
+            core = core[:-1].rstrip()
+            end = start + len(core)
+        if not core or not any(ch.isdigit() for ch in core):
+            continue
+        label_text = text[prev_end:start]
+        rows.append(Row(squash(label_text), core.split(), glued=True, source="glued"))
+        prev_end = end
+    return rows
