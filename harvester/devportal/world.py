@@ -709,7 +709,8 @@ def _build_hongze(b: _Builder) -> None:
                 b.noise.append(NoiseItem(s.site_id, exp.title, exp.page_url, "duplicate_listing"))
             continue
         r = b.make(agency, tname, kind, year)
-        exp = b.publish(main, r, gov_types[year], extra_attachment=(year == 2019))
+        date = dt.date.fromisoformat(r.date) + dt.timedelta(days=4) if year == 2020 else None
+        exp = b.publish(main, r, gov_types[year], extra_attachment=(year == 2019), date=date)
         if year == 2021:   # an image-only （图片版） twin of the PDF report
             _image_twin(b, main, r, exp)
         if year == 2020:   # the list date is the 成文 date, the URL carries the publishing date
@@ -936,6 +937,7 @@ def build_world(seed: int = 2024, *, sites: list[str] | None = None) -> World:
         if sites is not None and spec["site_id"] not in sites:
             continue
         b = _Builder(seed, spec, index)
+        _static(b)
         BUILDERS[spec["site_id"]](b)
         out_sites.append(b.site)
         reports += b.reports

@@ -81,7 +81,7 @@ def pagination_urls(text: str, url: str) -> list[str]:
     """Page URLs announced by a TRS pagination script (signatures 1–4)."""
     for m in _CALL.finditer(text):
         args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
-        if not all(re.fullmatch(r"-?\d+|[\w.]+", a) for a in args):
+        if not any(re.fullmatch(r"-?\d+", a) for a in args):
             continue  # the function definition
         if len(args) == 6 and not args[0].isdigit():          # 3: div, pages, cur(1-based), name, ext, records
             pages, name, ext = int(args[1]), args[3], args[4]
