@@ -48,7 +48,7 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
         s.set("LOG_FILE", log_file, priority="cmdline")
     for key, value in (overrides or {}).items():
         s.set(key, value, priority="cmdline")
-    process = CrawlerProcess(s, install_root_handler=True)
+    process = CrawlerProcess(s)
     crawler = process.create_crawler("reports")
     process.crawl(crawler)
     process.start()

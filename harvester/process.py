@@ -5,6 +5,8 @@ same extract → parse → choose on archived bytes, so a crawl and a re-parse c
 """
 from __future__ import annotations
 
+import re
+
 from harvester.extract import Extracted, extract, sniff
 from harvester.items import Fetched, ReportItem
 from harvester.titles import title_agency, title_year
@@ -59,11 +61,28 @@ def choose(files: list[Fetched]) -> Fetched | None:
     return max(candidates, key=lambda f: (score(f.parsed), f.role != "page"))
 
 
+_BODY_SUFFIX = "(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会)"
+
+
+def same_body_fuller(short: str, publisher: str | None) -> bool:
+    """True when `publisher` is the full name of the body the title calls `short`:
+    北厝镇 → 平潭综合实验区北厝镇人民政府, 洪泽区卫生健康委员会 → 淮安市洪泽区卫生健康委员会, but not
+    平潭综合实验区 → 平潭综合实验区管委会办公室 (an office publishing for its government)."""
+    if not publisher or len(publisher) < len(short):
+        return False
+    core = re.sub(_BODY_SUFFIX + "$", "", short) or short
+    return re.fullmatch(".*" + re.escape(core) + _BODY_SUFFIX + "?", publisher) is not None
+
+
 def identify(item: ReportItem, site_name: str = "") -> tuple[str | None, int | None]:
-    """The report's agency (its publisher: title, else 发布机构, else the parser's, else the site) and year."""
+    """The report's agency — its publisher: the title's name (in the 发布机构's fuller form when that names
+    the same body), else 发布机构, else the parser's, else the site — and its year."""
     parsed = item.parsed
-    agency = (title_agency(item.title) or item.meta.get("publisher")
-              or (parsed.agency if parsed is not None else None) or site_name or None)
+    publisher = item.meta.get("publisher")
+    agency = title_agency(item.title)
+    if agency and same_body_fuller(agency, publisher):
+        agency = publisher
+    agency = agency or publisher or (parsed.agency if parsed is not None else None) or site_name or None
     year = title_year(item.title) or (parsed.year if parsed is not None else None)
     return agency, year
 

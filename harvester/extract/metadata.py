@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 # canonical key -> label spellings (after removing spaces); longest first where one contains another
 LABELS: dict[str, tuple[str, ...]] = {
     "index_no": ("索引号",),
-    "publisher": ("发布机构", "发文机关", "发文单位", "发布单位", "公开主体"),
+    "publisher": ("发布机构", "发文机构", "发文机关", "发布机关", "制发机关", "发文单位", "发布单位", "公开主体"),
     "doc_number": ("发文字号", "文号", "文件编号"),
     "written_date": ("成文日期", "成文时间", "生成日期", "发文日期"),
     "publish_date": ("发布日期", "发布时间", "公开日期", "公开时间"),

@@ -37,7 +37,8 @@ LAYOUTS = {
     "beijing_dt_dd": (
         "<dl><dt>索引号：</dt><dd>11N000/2024-00012</dd><dt>发文机构：</dt><dd>北京市丁区人民政府</dd>"
         "<dt>发文字号：</dt><dd>京丁政发〔2024〕1号</dd><dt>成文日期：</dt><dd>2024-02-05</dd></dl>",
-        {"index_no": "11N000/2024-00012", "doc_number": "京丁政发〔2024〕1号", "written_date": "2024-02-05"}),
+        {"index_no": "11N000/2024-00012", "publisher": "北京市丁区人民政府", "doc_number": "京丁政发〔2024〕1号",
+         "written_date": "2024-02-05"}),
     "bullets_value_next_line": (
         "<ul><li>• 索引号</li><li>000014348/2023-00200</li><li>• 发布机构</li><li>大寨乡人民政府</li>"
         "<li>• 文号</li><li>• 发布日期</li><li>2023-02-02</li><li>• 时效性</li><li>有效</li></ul>",
