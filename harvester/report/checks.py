@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .model import AMBIGUOUS, FAIL, NOT_ASSESSABLE, PASS, Cell, Check, ParsedReport
-from .normalize import nfkc
+from .normalize import join_broken_lines, nfkc
 from .schema import table3_columns, table3_row_defs
 from .tables import t4_blocks
 
@@ -128,7 +128,7 @@ def _val(rep: ParsedReport, cid: str, blank_zero: bool = True):
 
 def text_check(rep: ParsedReport, text: str) -> Check:
     """S5 text.vs.tables: the narrative's counts of applications, 复议 and 诉讼 against the tables."""
-    nar = nfkc(_narrative(text))
+    nar = join_broken_lines(nfkc(_narrative(text)))
     claims: list[str] = []
     fails: list[str] = []
     cells_used: list[str] = []

@@ -92,3 +92,27 @@ def parse_value(raw: str) -> Value | None:
 def is_number_token(tok: str) -> bool:
     v = parse_value(tok)
     return v is not None and v.kind == "number"
+
+
+_SENTENCE_END = ("。", "；", "！", "？", "：", "!", "?", ";", ":", "…")
+_ENUM_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+)")
+
+
+def join_broken_lines(text: str) -> str:
+    """Narrative paragraphs broken across lines or pages are joined (P-M11); ``**`` residue removed.
+
+    A line is continued by the next one when it lacks final punctuation, is not a short heading
+    (enumerated or ≤ 20 characters) and neither line is a table row (tabs)."""
+    out: list[str] = []
+    for raw in text.replace("**", "").split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if out:
+            prev = out[-1]
+            if ("\t" not in prev and "\t" not in line and not prev.endswith(_SENTENCE_END)
+                    and len(prev) > 20 and not _ENUM_START.match(line)):
+                out[-1] = prev + line
+                continue
+        out.append(line)
+    return "\n".join(out)

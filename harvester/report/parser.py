@@ -6,17 +6,24 @@ import re
 from .checks import table_checks, text_check
 from .meta import report_identity
 from .model import NO_TABLES, NOT_A_REPORT, PARSED, PARTIAL, TEXT_ONLY, Cell, ParsedReport
-from .normalize import nfkc, squash
+from .normalize import join_broken_lines, nfkc, squash
 from .rows import Row, detect, looks_glued, rows_from_glued, rows_from_grid, rows_from_lines
 from .schema import detect_rule, format_cell_ids
 from .sections import Section, find_sections
 from .tables import TableResult, map_pre2019, map_t2, map_t3, map_t4
 
 GOV = ("gov2019", "gov2021")
-_T3_START = re.compile(r"本列数据|申请人情况|本年新收")
-_T4_HEAD = re.compile(r"行政复议[^\n]{0,40}?行政诉讼|行政复议\s*\n")
-_T2_START = re.compile(r"第二十条")
-_STATS = re.compile(r"指标名称|信息公开(?:工作)?(?:情况)?统计表|统计表")
+def _spaced(*words: str) -> re.Pattern:
+    """Markers that may have spaces between their characters (P-M2: '结 果 维 持')."""
+    return re.compile("|".join(r"\s*".join(map(re.escape, w)) for w in words))
+
+
+# where a table starts inside its section (the narrative before it is not read as rows)
+_T2_START = _spaced("第二十条", "信息内容", "本年制发件数", "本年新制作数量")
+_T3_START = _spaced("本列数据", "申请人情况", "本年新收", "上年结转")
+_T4_START = _spaced("结果维持", "尚未审结", "结果纠正", "未经复议", "复议后起诉")
+_STATS_HEADER = _spaced("指标名称", "计量单位")
+_STATS_HEADING = re.compile(r"[一二三四五六七八九十][、.]\s*[^。\n]{0,20}统计表")
 _REPORT_WORDS = re.compile(r"信息公开|政务公开")
 
 
@@ -44,38 +51,39 @@ def _text_rows(region: str, glued: bool) -> list[Row]:
 
 
 def _regions(text: str, secs: list[Section]) -> dict[str, str]:
-    """Text of the table regions: 二 in s2, 三 in s3, 四 in s4, with fallbacks on table markers."""
+    """Text of each table: from its first marker inside its section (二 in s2, 三 in s3, 四 in s4) to the
+    section's end; without headings, from the marker to the next table's marker."""
     by = {s.id: s for s in secs}
     out: dict[str, str] = {}
-    s2, s3, s4, s5 = (by.get(k) for k in ("s2_active", "s3_requests", "s4_review_litigation", "s5_problems"))
-    t3_start = None
-    if s3:
-        out["t3"] = text[s3.body:s3.end]
-        t3_start = s3.start
-    else:
-        m = _T3_START.search(text)
-        if m:
-            t3_start = m.start()
-            end = s4.start if s4 and s4.start > m.start() else (s5.start if s5 and s5.start > m.start() else len(text))
-            m4 = _T4_HEAD.search(text, m.start())
-            if m4 and m4.start() < end:
-                end = m4.start()
-            out["t3"] = text[m.start():end]
-    if s2:
-        out["t2"] = text[s2.body:s2.end]
-    else:
-        m = _T2_START.search(text)
-        if m and (t3_start is None or m.start() < t3_start):
-            out["t2"] = text[m.start(): t3_start if t3_start is not None else min(len(text), m.start() + 3000)]
-    if s4:
-        out["t4"] = text[s4.body:s4.end]
-    elif t3_start is not None:
-        m4 = _T4_HEAD.search(text, t3_start)
-        if m4:
-            end = s5.start if s5 and s5.start > m4.start() else min(len(text), m4.start() + 2000)
-            out["t4"] = text[m4.start():end]
-    m = _STATS.search(text)
-    if m:
+    spans = {"t2": by.get("s2_active"), "t3": by.get("s3_requests"), "t4": by.get("s4_review_litigation")}
+    markers = {"t2": _T2_START, "t3": _T3_START, "t4": _T4_START}
+    starts: dict[str, int] = {}
+    for kind in ("t2", "t3", "t4"):
+        sec = spans[kind]
+        if sec is not None:
+            m = markers[kind].search(text, sec.body, sec.end)
+            if m:
+                starts[kind] = m.start()
+                out[kind] = text[m.start():sec.end]
+    for kind, nxt in (("t2", "t3"), ("t3", "t4"), ("t4", None)):
+        if kind in out:
+            continue
+        after = max([starts[k] for k in starts if k < kind] or [0])
+        m = markers[kind].search(text, after)
+        if not m:
+            continue
+        end = len(text)
+        if nxt:
+            m2 = markers[nxt].search(text, m.end())
+            if m2:
+                end = m2.start()
+        s5 = by.get("s5_problems")
+        if s5 is not None and m.start() < s5.start < end:
+            end = s5.start
+        starts[kind] = m.start()
+        out[kind] = text[m.start():end]
+    m = _STATS_HEADER.search(text) or _STATS_HEADING.search(text)
+    if m:  # the pre-2019 statistics table: from its header (or heading) to the end
         out["pre2019"] = text[m.start():]
     return out
 
@@ -125,7 +133,7 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
         return rep
 
     secs = find_sections(text)
-    rep.sections = {s.id: text[s.body:s.end].strip() for s in secs}
+    rep.sections = {s.id: join_broken_lines(text[s.body:s.end]) for s in secs}
     prior = year_prior(rep.year)
 
     # rows per table: grids first (HTML/DOCX), else the text region
@@ -176,7 +184,10 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
                                     f"in a {fmt} report: its cells use {t.fmt} ids")
             rep.cells.update(t.cells)
             rep.problems.extend(t.problems)
-        if not found:
+        if not found and len(secs) < 2:
+            rep.status = NOT_A_REPORT
+            rep.problems.append("not an annual report: neither the report's sections nor its tables were found")
+        elif not found:
             rep.status = NO_TABLES
             rep.problems.append("no statistical table (二/三/四) found in the text: tables may be images or in an attachment")
         else:
@@ -193,9 +204,12 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
             rep.cells.update(stats.cells)
             rep.problems.extend(stats.problems)
             rep.status = PARTIAL if stats.incomplete else PARSED
-        else:
+        elif len(secs) >= 2:
             rep.status = TEXT_ONLY
             rep.problems.append("pre-2019 report without a statistics table: sections only")
+        else:
+            rep.status = NOT_A_REPORT
+            rep.problems.append("not an annual report: neither the report's sections nor a statistics table were found")
     else:
         looks_report = bool(_REPORT_WORDS.search(text[:5000])) and (len(secs) >= 2 or rep.year is not None)
         if looks_report:

@@ -166,8 +166,11 @@ def rows_from_lines(text: str) -> list[Row]:
 
 # ---- glued digits ---------------------------------------------------------------------------------
 
-_GROUP = re.compile(r"[+\-−]?\d(?:[\d .]|,(?=\d{3}))*(?:万元|元)?")
+_GROUP = re.compile(r"[+\-−]?\d(?:[\d .]|[+\-−](?=\d)|,(?=\d{3}))*(?:万元|元)?")
 _ABUT = re.compile(r"[\u4e00-\u9fff)）”](?:[+\-]?\d){2,}(?![\d.、年月日])|(?<![\d.])\d{2,}[\u4e00-\u9fff(（]")
+
+
+_NARRATIVE_UNIT = re.compile(r"\s*(?:[年月日时号%％‰倍]|件|条|个|人|次|项|家|篇|份|余|多|起|宗|届|期|名|天|小时|分钟|周岁|岁)")
 
 
 def looks_glued(region: str) -> bool:
@@ -195,7 +198,12 @@ def rows_from_glued(text: str) -> list[Row]:
             end = start + len(core)
         if not core or not any(ch.isdigit() for ch in core):
             continue
-        label_text = text[prev_end:start]
-        rows.append(Row(squash(label_text), core.split(), glued=True, source="glued"))
+        if _NARRATIVE_UNIT.match(text, start + len(core)):
+            continue  # "2013年", "共收到申请3件", "7700余条": a number in a sentence, not a cell
+        label = squash(text[prev_end:start])
+        if not label and rows:
+            rows[-1].values.extend(core.split())   # nothing between two digit runs: one row's cells
+        else:
+            rows.append(Row(label, core.split(), glued=True, source="glued"))
         prev_end = end
     return rows

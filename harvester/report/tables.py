@@ -16,6 +16,9 @@ from .schema import (pre2019_defs, table2_cells_by_row, table2_format_markers, t
                      table3_row_defs, table4_cell_ids)
 
 MAX_JOINT = 20000
+MIN_T3_KEYWORD_ROWS = 3      # rows found by keyword before a region counts as table 三
+MIN_T2_ROWS = 2
+MAX_POSITIONAL_LABEL = 60    # a row placed by position (misprinted label) has a short label
 _UNIT_HDR = re.compile(r"单位[:：]?(万元|元)|\((万元|元)\)")
 
 
@@ -79,15 +82,19 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     i_other, i_total = idx["other"], idx["total"]
     subs = [d.id for d in defs if d.id.startswith("other.")]
     assigned: dict[str, Row] = {}
+    by_keyword = 0
     ptr = 0
     for row in rows:
         if not row.values:
             continue
         m = best_match(row.label, defs, ptr)
-        if m is None:
+        if m is not None:
+            by_keyword += 1
+        else:
             if ptr and best_match(row.label, defs, 0, ptr) is not None:
                 continue  # a repeated group label or header after a table split (H-M8)
-            plausible = row.glued or len(row.values) in (k, k + 1) or (row.span is not None and len(row.span) == k)
+            plausible = (row.glued or len(row.values) in (k, k + 1) or (row.span is not None and len(row.span) == k)) \
+                and len(row.label) <= MAX_POSITIONAL_LABEL and by_keyword > 0
             if ptr >= len(defs) or not plausible:
                 continue
             m = ptr   # misprinted or stripped label: the next row in canonical order (P-M10, H-M2)
@@ -95,8 +102,8 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
                 m = idx[subs[0]]
         assigned[defs[m].id] = row
         ptr = i_total if m == i_other else m + 1
-    if not assigned:
-        return res
+    if by_keyword < MIN_T3_KEYWORD_ROWS:
+        return res   # a few numbers near a keyword are not table 三
     res.found = True
     if "other" in assigned:
         res.fmt = "gov2019"
@@ -270,7 +277,7 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
         m = best_match(row.label, defs)
         if m is not None and defs[m].id not in assigned:
             assigned[defs[m].id] = row
-    if not assigned:
+    if len(assigned) < MIN_T2_ROWS:
         return res
     res.found = True
     res.fmt = t2_format(region_sq + "".join(r.text() for r in rows), assigned, prior)
