@@ -105,9 +105,10 @@ def crawl_exit_code(result: dict) -> int:
               show_default="data/sites.csv", type=click.Path(dir_okay=False), help="Site registry CSV.")
 @db_option
 @click.option("--site", "only", multiple=True, help="Crawl only this site_id (repeatable).")
-@click.option("--log-level", default="ERROR", show_default=True,
+@click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-@click.option("--log-file", default=None, help="Write the Scrapy log here too.")
+@click.option("--log-file", default="data/logs/crawl.log", show_default=True,
+              help="The crawl's log (the console shows only the outcome); '-' logs to the console.")
 def crawl(sites, db_url, only, log_level, log_file):
     """Crawl the registry's sites; store reports by agency and year.
 
@@ -127,7 +128,8 @@ def crawl(sites, db_url, only, log_level, log_file):
         load_sites(sites)
     except RegistryError as exc:
         raise click.ClickException(str(exc))
-    result = run_crawl(sites=sites, db_url=db_url, only=only, log_level=log_level.upper(), log_file=log_file)
+    result = run_crawl(sites=sites, db_url=db_url, only=only, log_level=log_level.upper(),
+                       log_file=None if log_file == "-" else log_file)
     print_outcomes(result)
     print_summary(db_url)
     sys.exit(crawl_exit_code(result))

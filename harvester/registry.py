@@ -55,7 +55,9 @@ def load_sites(path: str | Path) -> list[Site]:
         sites: list[Site] = []
         seen: set[str] = set()
         for lineno, raw in enumerate(reader, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+            if None in raw:
+                raise RegistryError(f"{path}:{lineno}: more fields than the header has ({len(header)})")
+            row = {k.strip(): (v or "").strip() for k, v in raw.items()}
             if not any(row.values()) or row.get("site_id", "").startswith("#"):
                 continue
             sid, url = row["site_id"], row["start_url"]

@@ -13,7 +13,8 @@ import re
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
+                               IgnoreRequest)
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from harvester.crawlrun import crawl_context
@@ -256,11 +257,11 @@ class ReportsSpider(scrapy.Spider):
             if "robots" in msg.lower():
                 return "robots_disallowed", "forbidden by robots.txt"
             return "ignored", msg or "request ignored"
-        if failure.check(DNSLookupError):
+        if failure.check(DNSLookupError, CannotResolveHostError):
             return "unreachable", f"DNS lookup failed: {failure.value}"
-        if failure.check(ConnectionRefusedError):
+        if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
             return "unreachable", "connection refused"
-        if failure.check(TimeoutError, TCPTimedOutError):
+        if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             return "unreachable", f"timed out: {failure.value}"
         text = f"{failure.type.__name__}: {failure.value}"
         if "maxsize" in text.lower() or "max size" in text.lower() or "warnsize" in text.lower():

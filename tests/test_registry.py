@@ -43,6 +43,7 @@ def test_blank_and_comment_lines_skipped(tmp_path):
     (HEADER + "\n1,a,b,c,d,http://a/\n1,a,b,c,d,http://b/\n", r"sites.csv:3: duplicate site_id '1'"),
     (HEADER + ",platform\n1,a,b,c,d,http://a/,joomla\n", "unknown platform 'joomla'"),
     (HEADER + "\n,a,b,c,d,http://a/\n", "empty site_id"),
+    (HEADER + "\n1,a,b,c,d,http://a/,trs\n", "sites.csv:2: more fields than the header has"),
 ])
 def test_errors_name_the_line(tmp_path, body, message):
     with pytest.raises(RegistryError, match=message):
