@@ -155,7 +155,7 @@ def _binom(rng: random.Random, n: int, p: float) -> int:
     return sum(1 for _ in range(n) if rng.random() < p)
 
 
-def _gen_t3(rng, fmt, level, prev: GeneratedReport | None) -> dict:
+def _gen_t3(rng, fmt, level, prev: GeneratedReport | None, carry_forward: dict | None = None) -> dict:
     p = _PROFILE[level]
     cells: dict[str, int] = {}
     n_new = _draw(rng, *p["requests"])
@@ -175,6 +175,11 @@ def _gen_t3(rng, fmt, level, prev: GeneratedReport | None) -> dict:
     for i, c in enumerate(COLS6):
         avail = new[i] + carried[i]
         cfw[i] = _binom(rng, avail, cf_p)
+        if carry_forward is not None:   # fixed by next year's 上年结转 (a real report follows)
+            cfw[i] = int(carry_forward.get(c, 0))
+            if avail < cfw[i]:
+                new[i] += cfw[i] - avail
+                avail = cfw[i]
         total[i] = avail - cfw[i]
         for r, k in zip(results, _split(rng, total[i], weights)):
             row_vals[r][i] = k
@@ -439,11 +444,12 @@ def report_title(agency: str, year: int, variant: int = 0) -> str:
 def make_report(agency: str, year: int, fmt: str, rng: random.Random, *, kind: str = "government",
                 level: str | None = None, prev: GeneratedReport | None = None, short_name: str | None = None,
                 title: str | None = None, publisher: str | None = None, site_name: str | None = None,
-                domain: str | None = None) -> GeneratedReport:
+                domain: str | None = None, carry_forward: dict[str, int] | None = None) -> GeneratedReport:
     """One agency's report for one year in format gov2021 or gov2019.
 
     `prev` (the same agency's report of year-1) chains 上年结转 to last year's 结转下年度 (S1), the
-    2021 stock of valid documents (S2) and the 2019 item counts (S3). `level` overrides the magnitude
+    2021 stock of valid documents (S2) and the 2019 item counts (S3). `carry_forward` (column id →
+    count) fixes 结转下年度 when next year's report already exists. `level` overrides the magnitude
     profile (city / county / department / township; default from kind and name).
     """
     if fmt not in ("gov2021", "gov2019"):
@@ -460,7 +466,7 @@ def make_report(agency: str, year: int, fmt: str, rng: random.Random, *, kind: s
     else:
         t2, units = _gen_t2_2019(rng, lvl, prev)
         cells.update(t2)
-    cells.update(_gen_t3(rng, fmt, lvl, prev))
+    cells.update(_gen_t3(rng, fmt, lvl, prev, carry_forward))
     cells.update(_gen_t4(rng, lvl))
     ids = format_cell_ids(fmt)
     assert set(ids) == set(cells), set(ids) ^ set(cells)

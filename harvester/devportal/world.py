@@ -410,12 +410,18 @@ class _Builder:
         return path, fields
 
     # -- reports ------------------------------------------------------------------------------
-    def make(self, agency: str, title_name: str, kind: str, year: int, level: str | None = None) -> GeneratedReport:
+    def make(self, agency: str, title_name: str, kind: str, year: int, level: str | None = None,
+             next_json: str | None = None) -> GeneratedReport:
+        """A generated report; `next_json` names the real report of year+1, whose 上年结转 it must match."""
         prev = self.generated.get((agency, year - 1))
         rng = random.Random(f"{self.seed}:{self.site.site_id}:{agency}:{year}")
         title = _report_title(rng, title_name, year)
+        cf = None
+        if next_json:
+            cells = json.loads((CORPUS / "expected" / next_json).read_text(encoding="utf-8"))["cells"]
+            cf = {k.rsplit(".", 1)[1]: v for k, v in cells.items() if k.startswith("apply.carried_over.")}
         r = make_report(agency, year, _fmt(year), rng, kind=kind, level=level, prev=prev, short_name=title_name,
-                        title=title, site_name=self.site.site_name, domain=self.site.domain)
+                        title=title, site_name=self.site.site_name, domain=self.site.domain, carry_forward=cf)
         self.generated[(agency, year)] = r
         return r
 
@@ -708,7 +714,7 @@ def _build_hongze(b: _Builder) -> None:
                 main.pinned.append(replace(main.entries[-1]))
                 b.noise.append(NoiseItem(s.site_id, exp.title, exp.page_url, "duplicate_listing"))
             continue
-        r = b.make(agency, tname, kind, year)
+        r = b.make(agency, tname, kind, year, next_json=spec["corpus"].get(year + 1, (None, None))[1])
         date = dt.date.fromisoformat(r.date) + dt.timedelta(days=4) if year == 2020 else None
         exp = b.publish(main, r, gov_types[year], extra_attachment=(year == 2019), date=date)
         if year == 2021:   # an image-only （图片版） twin of the PDF report
@@ -855,7 +861,7 @@ def _build_pingtan(b: _Builder) -> None:
                 publish_date=date.isoformat(), index_no=fields["index_no"], publisher=exp_json["metadata"]["publisher"],
                 column=main.first_page, source="corpus"))
             continue
-        r = b.make(agency, tname, kind, year)
+        r = b.make(agency, tname, kind, year, next_json=spec["corpus_html"].get(year + 1, (None, None))[1])
         r.title = title
         dtp = "html" if year >= 2021 else "pdf"
         exp = b.publish(main, r, dtp, date=date, path=path)
@@ -905,7 +911,8 @@ def _build_huaian(b: _Builder) -> None:
             b.publish_corpus_pdf(main, rel, js, dt.date.fromisoformat(d), f"{tname}{year}年政府信息公开工作年度报告",
                                  agency)
             continue
-        b.publish(main, b.make(agency, tname, kind, year, level="city"), gov_types[year])
+        r = b.make(agency, tname, kind, year, level="city", next_json=spec["corpus"].get(year + 1, (None, None, None))[1])
+        b.publish(main, r, gov_types[year])
     for agency, tname, kind, y0, y1 in spec["departments"]:
         for year in range(y0, y1 + 1):
             b.publish(main, b.make(agency, tname, kind, year), _doc_type(b.rng, kind))
