@@ -97,6 +97,11 @@ def _std_obj(obj):
 def _fn(name):
     return _FAST[name] if _FAST else getattr(_R, name)
 
+
+_CHARBOX = _fn("FPDFText_GetCharBox") if _R is not None else None
+_LOOSE = _fn("FPDFText_GetLooseCharBox") if _R is not None else None
+
+
 # ---------------------------------------------------------------------------------------------
 # character classes
 
@@ -105,6 +110,7 @@ def _is_cjk(ch: str) -> bool:
     return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF
             or 0x3000 <= o <= 0x303F or 0x20000 <= o <= 0x2FA1F or 0x2010 <= o <= 0x201F
             or o in (0x00B7, 0x2026, 0x2014))
+
 
 
 _WORD_RE = re.compile(r"[^\s\x00-\x1f]+")
@@ -129,21 +135,23 @@ _LATIN_RE = re.compile("[A-Za-z\u00c0-\u024f]")
 class _Boxes:
     """Reusable ctypes buffers for FPDFText_GetCharBox (left, right, bottom, top)."""
 
-    __slots__ = ("l", "r", "b", "t", "args")
+    __slots__ = ("l", "r", "b", "t", "args", "rect", "rectp")
 
     def __init__(self):
         self.l, self.r, self.b, self.t = (ctypes.c_double() for _ in range(4))
         self.args = (ctypes.byref(self.l), ctypes.byref(self.r), ctypes.byref(self.b), ctypes.byref(self.t))
+        self.rect = _R.FS_RECTF()
+        self.rectp = ctypes.byref(self.rect)
 
     def get(self, tp, i):
-        _fn("FPDFText_GetCharBox")(tp, i, *self.args)
+        _CHARBOX(tp, i, *self.args)
         if self.t.value <= self.b.value:
             return self.loose(tp, i)
         return self.l.value, self.r.value, self.b.value, self.t.value
 
     def loose(self, tp, i):
-        rect = _R.FS_RECTF()
-        _fn("FPDFText_GetLooseCharBox")(tp, i, ctypes.byref(rect))
+        _LOOSE(tp, i, self.rectp)
+        rect = self.rect
         return rect.left, rect.right, rect.bottom, rect.top
 
 
@@ -448,7 +456,10 @@ class _Grid:
 # text assembly
 
 def _join_pieces(pieces, em):
-    """Join words of one visual line (sorted by x) into a string: spaces only between non-CJK tokens."""
+    """Join words of one visual line (sorted by x) into a string.
+
+    A space goes between two non-CJK tokens that are apart (``line 1``), and between CJK and a
+    digit/letter only when they are a full em apart; never between two CJK characters."""
     out = []
     prev = None
     for w in pieces:
@@ -459,7 +470,7 @@ def _join_pieces(pieces, em):
             if not (_is_cjk(a) or _is_cjk(b)):
                 if gap > 0.15 * em:
                     out.append(" ")
-            elif not (_is_cjk(a) and _is_cjk(b)) and gap > 0.6 * em and (a.isalnum() or b.isalnum()):
+            elif not (_is_cjk(a) and _is_cjk(b)) and gap > 1.0 * em and (a.isalnum() or b.isalnum()):
                 out.append(" ")
         out.append(s)
         prev = w
@@ -547,55 +558,67 @@ def _table_lines(words, grid, page_h):
     cells = {}
     free = []
     hy, vx = grid.hy, grid.vx
+    lookup = grid.cell
+    tall = 0.4 * page_h
     for w in words:
-        c = grid.cell((w[2] + w[3]) * 0.5, w[0])
-        if c is None or hy[c[1]] - hy[c[0]] > 0.4 * page_h:
+        c = lookup((w[2] + w[3]) * 0.5, w[0])
+        if c is None or hy[c[1]] - hy[c[0]] > tall:
             free.append(w)
-            continue
-        cells.setdefault(c, []).append(w)
+        elif c in cells:
+            cells[c].append(w)
+        else:
+            cells[c] = [w]
     if not cells:
         return [], words
-    # rows are keyed by the top rule of the cells that start there
+    # a row is keyed by the top rule of the cells that start there
     rows = {}
     for c, ws in cells.items():
-        rows.setdefault(c[1], []).append((c, ws))
-    # cells that span several rows: for blanks-vs-continuation decisions
-    spans = [(c[0], c[1], c[2], c[3]) for c in cells]
+        if c[1] in rows:
+            rows[c[1]].append((c, ws))
+        else:
+            rows[c[1]] = [(c, ws)]
+    vlev = grid.v
     out = []
     for top in sorted(rows, reverse=True):
         row = rows[top]
-        # the band below this top rule: the highest h-level under it that some cell of the row ends on
         bottom = max(c[0] for c, _ in row)
         ymid = (hy[top] + hy[bottom]) * 0.5 if bottom < top else hy[top] - 1.0
-        cols = grid.columns(ymid)
-        texts = {c[2]: _cell_text(ws) for c, ws in row}
-        rights = {c[2]: c[3] for c, _ in row}
-        lo = min(c[2] for c, _ in row)
-        hi = max(c[3] for c, _ in row)
+        texts = {}
+        rights = {}
+        lo = hi = None
+        for c, ws in row:
+            texts[c[2]] = ws[0][6] if len(ws) == 1 else _cell_text(ws)
+            rights[c[2]] = c[3]
+            if lo is None or c[2] < lo:
+                lo = c[2]
+            if hi is None or c[3] > hi:
+                hi = c[3]
+        # the column rules crossing this row's band, from the table's left edge
+        cols = []
+        for k in range(hi + 1):
+            for a, b in vlev[k][1]:
+                if a - 0.5 <= ymid <= b + 0.5:
+                    cols.append(k)
+                    break
+        if not cols or cols[0] > lo:
+            cols = sorted(set(cols) | set(rights) | {hi})
         fields = []
         i = 0
-        # walk the column rules crossing this band from the table's left edge
-        cols = [k for k in cols if k <= hi]
-        if not cols or cols[0] > lo:
-            cols = sorted(set(cols) | set(rights) | set(texts) | {hi})
-        while i < len(cols) - 1:
+        n = len(cols) - 1
+        while i < n:
             k = cols[i]
             if k in texts:
                 fields.append(texts[k])
                 r = rights[k]
-                while i < len(cols) - 1 and cols[i] < r:
+                while i < n and cols[i] < r:
                     i += 1
                 continue
-            fields.append("")  # blank cell, or a merged cell continuing from a row above
+            fields.append("")  # a blank cell, or a merged cell continuing from a row above
             i += 1
-        while fields and fields[-1] == "":
+        while fields and not fields[-1]:
             fields.pop()
-        if not any(fields):
-            continue
-        allw = [w for _, ws in row for w in ws]
-        em = _line_em(allw)
-        out.append(_Line(hy[top] - 0.01, vx[lo], vx[hi], em, fields, table=True))
-    del spans
+        if fields:
+            out.append(_Line(hy[top] - 0.01, vx[lo], vx[hi], max(row[0][1][0][1], 4.0), fields, table=True))
     return out, free
 
 
@@ -682,7 +705,10 @@ def _page_lines(tp, text, boxes, page_raw, page_w, page_h, rot=0):
 
 
 def _numeric_words(words):
-    """Cheap test whether a page may hold a table: some line has three or more numeric words."""
+    """Cheap test whether a page holds a table worth its ruling lines: a line of five or more numbers.
+
+    (Tables 三 and 四 have 7 and 15 numbers a row; table 二 rows, with 1–3, come out right from the
+    gaps alone, and reading the rules costs about as much as pdfium's own text pass of a page.)"""
     bins = Counter()
     match = _NUM_WORD_RE.fullmatch
     for w in words:
@@ -691,7 +717,7 @@ def _numeric_words(words):
     if not bins:
         return False
     for k, n in bins.items():
-        if n + bins.get(k + 1, 0) >= 3 or n + bins.get(k - 1, 0) >= 3:
+        if n + bins.get(k + 1, 0) >= 5 or n + bins.get(k - 1, 0) >= 5:
             return True
     return False
 
