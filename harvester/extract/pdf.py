@@ -694,6 +694,7 @@ def _page_lines(tp, text, boxes, page_raw, page_w, page_h, rot=0):
                 lines, words = _table_lines(words, grid, disp_h)
     lines.extend(_gap_lines(words))
     lines.sort(key=lambda ln: -ln.y)
+    lines = _lift_value_rows(lines)
     # page numbers in the top or bottom margin
     for idx in (0, -1):
         if lines and not lines[idx].table:
@@ -704,11 +705,34 @@ def _page_lines(tp, text, boxes, page_raw, page_w, page_h, rot=0):
     return lines
 
 
+def _is_num(cell: str) -> bool:
+    return bool(_NUMERIC_CELL_RE.match(cell))
+
+
+def _lift_value_rows(lines):
+    """Borderless tables: a row's values, centred on a label that wraps over two lines, sit between
+    the label's lines. Put them on the label's first line, so the row reads label + values and the
+    rest of the label follows as a continuation line (as it does in ruled tables)."""
+    out = []
+    for ln in lines:
+        prev = out[-1] if out else None
+        if (prev is not None and not ln.table and not prev.table and ln.cells
+                and all(_is_num(c) for c in ln.cells)
+                and not any(_is_num(c) for c in prev.cells)
+                and prev.right < ln.left - ln.em
+                and prev.y - ln.y <= 1.6 * max(prev.em, ln.em)):
+            prev.cells = prev.cells + ln.cells
+            prev.right = ln.right
+            continue
+        out.append(ln)
+    return out
+
+
 def _numeric_words(words):
-    """Cheap test whether a page holds a table worth its ruling lines: a line of five or more numbers.
+    """Cheap test whether a page holds a table worth its ruling lines: a line of four or more numbers.
 
     (Tables 三 and 四 have 7 and 15 numbers a row; table 二 rows, with 1–3, come out right from the
-    gaps alone, and reading the rules costs about as much as pdfium's own text pass of a page.)"""
+    gaps alone, and reading the rules costs a third of pdfium's own text pass of a page.)"""
     bins = Counter()
     match = _NUM_WORD_RE.fullmatch
     for w in words:
@@ -717,7 +741,7 @@ def _numeric_words(words):
     if not bins:
         return False
     for k, n in bins.items():
-        if n + bins.get(k + 1, 0) >= 5 or n + bins.get(k - 1, 0) >= 5:
+        if n + bins.get(k + 1, 0) >= 4 or n + bins.get(k - 1, 0) >= 4:
             return True
     return False
 
@@ -838,7 +862,7 @@ def _unicode_problem(texts, tps, title):
     has_error = _fn("FPDFText_HasUnicodeMapError")
     for tp, txt in zip(tps, texts):
         n = len(txt)
-        if not n:
+        if not n or tp is None:
             continue
         step = max(1, n // 24)
         h = _handle(tp)
@@ -956,6 +980,10 @@ def _extract(data: bytes, want_tables: bool) -> Extracted:
             except Exception as exc:
                 broken.append(f"page {pi + 1}: {exc}")
                 chars_per_page.append(0)
+                pages.append(None)
+                tps.append(None)
+                texts.append("")
+                page_lines.append([])
                 continue
             pages.append(page)
             tps.append(tp)
@@ -980,9 +1008,11 @@ def _extract(data: bytes, want_tables: bool) -> Extracted:
         return ext
     finally:
         for tp in tps:
-            tp.close()
+            if tp is not None:
+                tp.close()
         for page in pages:
-            page.close()
+            if page is not None:
+                page.close()
         doc.close()
 
 
@@ -1004,18 +1034,20 @@ def _problems(ext, data, npages, pages, texts, tps, chars_per_page, broken, encr
         return
     # scanned pages: images and (almost) no text
     textless = [i for i, c in enumerate(chars_per_page) if c <= 5]
-    if textless and len(textless) >= 0.8 * npages:
-        imgs = sum(_page_images(pages[i].raw) for i in textless if i < len(pages))
-        if imgs:
+    if textless:
+        scanned = [i for i in textless if pages[i] is not None and _page_images(pages[i].raw)]
+        if scanned:
+            meta["image_only_pages"] = [i + 1 for i in scanned]
+        if scanned and len(textless) >= 0.5 * npages:
             ext.problem = "image_only"
-            ext.detail = (f"{len(textless)} of {npages} page(s) hold images and (almost) no text "
-                          f"({total} characters in all, {imgs} image(s)): a scanned document, needs OCR")
+            ext.detail = (f"{len(scanned)} of {npages} page(s) are images with (almost) no text "
+                          f"({total} characters in all): a scanned document, needs OCR")
             return
         if not total:
             ext.problem, ext.detail = "empty", f"{npages} page(s) without any text or images"
             return
     if total:
-        why = _unicode_problem(texts, [t.raw for t in tps], meta.get("pdf_title", ""))
+        why = _unicode_problem(texts, [t.raw if t is not None else None for t in tps], meta.get("pdf_title", ""))
         if why:
             ext.problem, ext.detail = "no_unicode_map", why
             return

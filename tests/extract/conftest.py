@@ -57,10 +57,12 @@ def _wrap(c, text, width, font, size):
     return lines
 
 
-def draw_t3_table(c, x0, ytop, rows=T3_ROWS, font=None, size=9, label_w=200, col_w=34, row_h=None):
-    """Draw a ruled table: a label column (wrapped, top-aligned) and 7 value columns (vertically centred).
+def draw_t3_table(c, x0, ytop, rows=T3_ROWS, font=None, size=9, label_w=200, col_w=34, row_h=None,
+                  borders="grid"):
+    """Draw a table: a label column (wrapped, top-aligned) and 7 value columns (vertically centred).
 
-    Returns the y of the table's bottom edge."""
+    borders: "grid" (stroked lines, one path), "filled" (thin filled rectangles, as Word draws
+    them) or "none" (a borderless table). Returns the y of the table's bottom edge."""
     font = font or _cjk_font()
     xs = [x0, x0 + label_w] + [x0 + label_w + col_w * (k + 1) for k in range(7)]
     y = ytop
@@ -78,22 +80,62 @@ def draw_t3_table(c, x0, ytop, rows=T3_ROWS, font=None, size=9, label_w=200, col
             c.drawCentredString(xs[k + 1] + col_w / 2 if k else xs[1] + col_w / 2, ymid, str(v))
         y -= h
         hlines.append(y)
-    # the value column centres: first value column starts at xs[1]
-    c.grid(xs, hlines)
+    if borders == "grid":
+        c.grid(xs, hlines)
+    elif borders == "filled":
+        for yy in hlines:
+            c.rect(xs[0], yy - 0.25, xs[-1] - xs[0], 0.5, stroke=0, fill=1)
+        for xx in xs:
+            c.rect(xx - 0.25, hlines[-1], 0.5, hlines[0] - hlines[-1], stroke=0, fill=1)
     return y
 
 
-def make_table_pdf(rows=T3_ROWS, title="三、收到和处理政府信息公开申请情况", encrypt=None) -> bytes:
+def make_table_pdf(rows=T3_ROWS, title="三、收到和处理政府信息公开申请情况", encrypt=None, borders="grid",
+                   in_form=False) -> bytes:
+    """One page: a heading and table 三. in_form=True draws everything inside a form XObject."""
     from reportlab.pdfgen import canvas
     font = _cjk_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, encrypt=encrypt)
     c.setTitle("某某县人民政府2024年政府信息公开工作年度报告")
     c.setAuthor("某某县人民政府办公室")
+    if in_form:
+        c.beginForm("page")
     c.setFont(font, 14)
     c.drawString(72, 780, title)
-    draw_t3_table(c, 60, 760, rows)
+    draw_t3_table(c, 60, 760, rows, borders=borders)
+    if in_form:
+        c.endForm()
+        c.saveState()
+        c.translate(10, -20)  # the form is placed with a matrix of its own
+        c.doForm("page")
+        c.restoreState()
     c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def make_mixed_pdf(text_pages: int, image_pages: int) -> bytes:
+    """Some pages of text, then scanned pages (an image each, no text)."""
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    font = _cjk_font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for p in range(text_pages):
+        c.setFont(font, 12)
+        c.drawString(72, 780, f"一、总体情况（第{p + 1}页）")
+        c.drawString(72, 760, NARRATIVE[:30])
+        c.showPage()
+    for p in range(image_pages):
+        im = Image.new("L", (200, 280), 255)
+        ImageDraw.Draw(im).rectangle([20, 20, 180, 40], fill=0)
+        png = io.BytesIO()
+        im.save(png, format="PNG")
+        png.seek(0)
+        c.drawImage(ImageReader(png), 40, 60, width=515, height=720)
+        c.showPage()
     c.save()
     return buf.getvalue()
 

@@ -193,6 +193,31 @@ def test_generated_table_blank_cell_keeps_its_place(pdfgen):
     assert line.split("\t") == ["（一）予以公开", "5", "", "0", "0", "0", "1", "6"]
 
 
+@pytest.mark.parametrize("borders,in_form", [("filled", False), ("grid", True), ("filled", True)])
+def test_generated_table_other_drawings(pdfgen, borders, in_form):
+    """Borders as thin filled rectangles (Word) and the whole page inside a form XObject."""
+    ext = extract_pdf(pdfgen.make_table_pdf(borders=borders, in_form=in_form))
+    rows = [split_row(ln) for ln in ext.text.split("\n")]
+    for label, values in pdfgen.T3_ROWS:
+        assert (label, values) in rows, (label, ext.text)
+
+
+def test_generated_borderless_table(pdfgen):
+    """Without rules the rows still come out one a line, split at the wide gaps; a wrapped label
+    continues on the next line (the parser merges continuation lines)."""
+    ext = extract_pdf(pdfgen.make_table_pdf(borders="none"))
+    lines = ext.text.split("\n")
+    rows = [split_row(ln) for ln in lines]
+    for label, values in pdfgen.T3_ROWS:
+        if len(label) <= 20:
+            assert (label, values) in rows, (label, ext.text)
+    # the values, centred between the two label lines, go with the label's first line
+    k = next(i for i, (lab, _) in enumerate(rows) if lab.startswith("（二）部分公开"))
+    assert rows[k][1] == [2, 1, 0, 0, 0, 0, 3]
+    assert rows[k + 1][1] == []
+    assert rows[k][0] + rows[k + 1][0] == "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+
+
 def test_generated_multipage_report(pdfgen):
     ext = extract_pdf(pdfgen.make_report_pdf(pages=3))
     assert ext.ok and ext.meta["pages"] == 3
@@ -257,6 +282,19 @@ def test_image_only(pdfgen):
     ext = extract_pdf(pdfgen.make_image_pdf(pages=2))
     assert ext.problem == "image_only"
     assert "OCR" in ext.detail and ext.meta["pages"] == 2
+
+
+def test_mostly_scanned_is_image_only(pdfgen):
+    ext = extract_pdf(pdfgen.make_mixed_pdf(text_pages=1, image_pages=3))
+    assert ext.problem == "image_only"
+    assert ext.meta["image_only_pages"] == [2, 3, 4]
+
+
+def test_some_scanned_pages_are_listed(pdfgen):
+    ext = extract_pdf(pdfgen.make_mixed_pdf(text_pages=3, image_pages=1))
+    assert ext.ok
+    assert ext.meta["image_only_pages"] == [4]
+    assert "一、总体情况（第3页）" in ext.text
 
 
 def test_truncated(real_pdfs):
