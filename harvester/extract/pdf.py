@@ -813,17 +813,18 @@ def _assemble_text(page_lines):
 # ---------------------------------------------------------------------------------------------
 # metadata and problems
 
-_DATE_RE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
+_DATE_RE = re.compile(r"^(?:D:)?\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")
 
 
 def _pdf_date(s: str) -> str | None:
+    """PDF date (``D:20250225100250+08'00'``, also ``2025-02-25T…`` or ``2025年2月25日``) -> ``2025-02-25``."""
     m = _DATE_RE.match((s or "").strip())
     if not m:
         return None
-    y, mo, d = m.group(1), m.group(2) or "01", m.group(3) or "01"
-    if not (1990 <= int(y) <= 2100 and 1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
         return None
-    return f"{y}-{mo}-{d}"
+    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def _meta(doc, npages):
@@ -847,7 +848,23 @@ def _meta(doc, npages):
 _WS_RE = re.compile(r"\s")
 
 
-def _unicode_problem(texts, tps, title):
+def _unicode_sample(tp, text: str):
+    """(glyphs sampled, glyphs pdfium has no Unicode value for) on about 24 glyphs of a page."""
+    n = len(text)
+    if not n:
+        return 0, 0
+    has_error = _fn("FPDFText_HasUnicodeMapError")
+    h = _handle(tp)
+    flagged = sampled = 0
+    for i in range(0, n, max(1, n // 24)):
+        if not text[i].isspace():
+            sampled += 1
+            if has_error(h, i) > 0:
+                flagged += 1
+    return sampled, flagged
+
+
+def _unicode_problem(texts, sampled, flagged, title):
     """Return a detail string when the text does not decode (fonts without ToUnicode), else None."""
     joined = "".join(texts)
     total = len(joined) - len(_WS_RE.findall(joined))
@@ -857,20 +874,6 @@ def _unicode_problem(texts, tps, title):
     if bad / total >= 0.05:
         return (f"{bad} of {total} characters are private-use, replacement or control characters: "
                 "the fonts have no usable ToUnicode map")
-    # pdfium's own verdict (no Unicode for the glyph's code) on a sample of glyphs of every page
-    flagged = sampled = 0
-    has_error = _fn("FPDFText_HasUnicodeMapError")
-    for tp, txt in zip(tps, texts):
-        n = len(txt)
-        if not n or tp is None:
-            continue
-        step = max(1, n // 24)
-        h = _handle(tp)
-        for i in range(0, n, step):
-            if not txt[i].isspace():
-                sampled += 1
-                if has_error(h, i) > 0:
-                    flagged += 1
     if sampled and flagged / sampled >= 0.2:
         return (f"pdfium finds no Unicode value for {flagged} of {sampled} sampled glyphs: "
                 "the fonts have no ToUnicode map, the text would be garbage")
@@ -955,11 +958,21 @@ def _open(data: bytes):
         return None, Extracted(kind="pdf", problem="corrupt", detail=f"cannot open the PDF: {exc}"[:500])
 
 
+class _Stats:
+    """What the problem checks need from the pages, gathered while each page is open."""
+
+    def __init__(self):
+        self.texts = []
+        self.chars = []        # non-space characters per page
+        self.scanned = []      # 1-based numbers of pages with images and (almost) no text
+        self.broken = []
+        self.sampled = self.flagged = 0
+
+
 def _extract(data: bytes, want_tables: bool) -> Extracted:
     doc, bad = _open(data)
     if bad is not None:
         return bad
-    tps, pages = [], []
     try:
         npages = len(doc)
         meta = _meta(doc, npages)
@@ -970,62 +983,63 @@ def _extract(data: bytes, want_tables: bool) -> Extracted:
         if encrypted:
             meta["pdf_encrypted"] = True
             meta["pdf_permissions"] = perms
-
         boxes = _Boxes()
-        page_lines, texts, broken, chars_per_page = [], [], [], []
+        st = _Stats()
+        page_lines = []
         for pi in range(npages):
-            try:
-                page = doc[pi]
-                tp = page.get_textpage()
-            except Exception as exc:
-                broken.append(f"page {pi + 1}: {exc}")
-                chars_per_page.append(0)
-                pages.append(None)
-                tps.append(None)
-                texts.append("")
-                page_lines.append([])
-                continue
-            pages.append(page)
-            tps.append(tp)
-            n = tp.count_chars()
-            text = tp.get_text_range() if n > 0 else ""
-            if len(text) != n:  # surrogate pairs or odd output: rebuild one char per index
-                text = "".join(chr(_R.FPDFText_GetUnicode(tp.raw, i) or 0x20) for i in range(n))
-            texts.append(text)
-            chars_per_page.append(len(text) - len(_WS_RE.findall(text)))
-            if not n:
-                page_lines.append([])
-                continue
-            w, h = page.get_size()
-            rot = page.get_rotation() % 360
-            page_lines.append(_page_lines(tp.raw, text, boxes, page.raw, w, h, rot))
-
+            page_lines.append(_one_page(doc, pi, boxes, st))
         ext = Extracted(kind="pdf", meta=meta)
         ext.text = _assemble_text(page_lines)
-        _problems(ext, data, npages, pages, texts, tps, chars_per_page, broken, encrypted, perms)
+        _problems(ext, data, npages, st, encrypted, perms)
         if want_tables and ext.problem is None:
             ext.tables = _plumber_tables(data)
         return ext
     finally:
-        for tp in tps:
-            if tp is not None:
-                tp.close()
-        for page in pages:
-            if page is not None:
-                page.close()
         doc.close()
 
 
-def _problems(ext, data, npages, pages, texts, tps, chars_per_page, broken, encrypted, perms):
-    total = sum(chars_per_page)
+def _one_page(doc, pi: int, boxes: _Boxes, st: _Stats):
+    """Lines of page ``pi``; the page is closed before returning."""
+    page = tp = None
+    try:
+        page = doc[pi]
+        tp = page.get_textpage()
+        n = tp.count_chars()
+        text = tp.get_text_range() if n > 0 else ""
+        if len(text) != n:  # surrogate pairs or odd output: rebuild one char per index
+            text = "".join(chr(_R.FPDFText_GetUnicode(tp.raw, i) or 0x20) for i in range(n))
+        chars = len(text) - len(_WS_RE.findall(text))
+        st.texts.append(text)
+        st.chars.append(chars)
+        if chars <= 5 and _page_images(page.raw):
+            st.scanned.append(pi + 1)
+        if not n:
+            return []
+        s, f = _unicode_sample(tp.raw, text)
+        st.sampled += s
+        st.flagged += f
+        w, h = page.get_size()
+        return _page_lines(tp.raw, text, boxes, page.raw, w, h, page.get_rotation() % 360)
+    except Exception as exc:  # one unreadable page must not lose the others
+        st.broken.append(f"page {pi + 1}: {type(exc).__name__}: {exc}"[:200])
+        return []
+    finally:
+        if tp is not None:
+            tp.close()
+        if page is not None:
+            page.close()
+
+
+def _problems(ext, data, npages, st: _Stats, encrypted, perms):
+    total = sum(st.chars)
     meta = ext.meta
-    if broken:
-        meta["broken_pages"] = broken[:20]
+    if st.broken:
+        meta["broken_pages"] = st.broken[:20]
     truncated = _truncated(data)
     if truncated:
         meta["pdf_truncated"] = True
-    if broken and not total:
-        ext.problem, ext.detail = "corrupt", ("no page could be read: " + "; ".join(broken))[:500]
+    if st.broken and not total:
+        ext.problem, ext.detail = "corrupt", ("no page could be read: " + "; ".join(st.broken))[:500]
         return
     if encrypted and not (perms & _PERM_EXTRACT):
         ext.problem = "encrypted"
@@ -1033,27 +1047,24 @@ def _problems(ext, data, npages, pages, texts, tps, chars_per_page, broken, encr
                       "the text was extracted anyway and is in .text")
         return
     # scanned pages: images and (almost) no text
-    textless = [i for i, c in enumerate(chars_per_page) if c <= 5]
-    if textless:
-        scanned = [i for i in textless if pages[i] is not None and _page_images(pages[i].raw)]
-        if scanned:
-            meta["image_only_pages"] = [i + 1 for i in scanned]
-        if scanned and len(textless) >= 0.5 * npages:
+    if st.scanned:
+        meta["image_only_pages"] = st.scanned
+        textless = sum(1 for c in st.chars if c <= 5) + (npages - len(st.chars))
+        if textless >= 0.5 * npages:
             ext.problem = "image_only"
-            ext.detail = (f"{len(scanned)} of {npages} page(s) are images with (almost) no text "
+            ext.detail = (f"{len(st.scanned)} of {npages} page(s) are images with (almost) no text "
                           f"({total} characters in all): a scanned document, needs OCR")
             return
-        if not total:
-            ext.problem, ext.detail = "empty", f"{npages} page(s) without any text or images"
-            return
-    if total:
-        why = _unicode_problem(texts, [t.raw if t is not None else None for t in tps], meta.get("pdf_title", ""))
-        if why:
-            ext.problem, ext.detail = "no_unicode_map", why
-            return
-    if truncated and (broken or total == 0):
+    if not total:
+        ext.problem, ext.detail = "empty", f"{npages} page(s) without any text or images"
+        return
+    why = _unicode_problem(st.texts, st.sampled, st.flagged, meta.get("pdf_title", ""))
+    if why:
+        ext.problem, ext.detail = "no_unicode_map", why
+        return
+    if truncated and st.broken:
         ext.problem = "corrupt"
-        ext.detail = f"the file is truncated (no %EOF marker); {len(broken)} page(s) unreadable"
+        ext.detail = f"the file is truncated (no %EOF marker); {len(st.broken)} page(s) unreadable"
 
 
 def _plumber_tables(data: bytes):

@@ -359,3 +359,11 @@ def test_speed_close_to_bare_pdfium(real_pdfs):
     a = sum(best(bare, d) for d in real_pdfs.values())
     b = sum(best(extract_pdf, d) for d in real_pdfs.values())
     assert b / a < 2.5, f"extract_pdf {b * 1e3:.1f} ms vs bare {a * 1e3:.1f} ms"
+
+
+@pytest.mark.parametrize("raw,want", [("D:20250225100250+08'00'", "2025-02-25"), ("D:20240226144123+06'41'", "2024-02-26"),
+                                      ("2025-02-25T10:00:00+08:00", "2025-02-25"), ("2025年2月5日", "2025-02-05"),
+                                      ("D:2024", None), ("", None), ("D:20241301", None)])
+def test_pdf_date(raw, want):
+    from harvester.extract.pdf import _pdf_date
+    assert _pdf_date(raw) == want
