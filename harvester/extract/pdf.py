@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import operator
 import re
 from collections import Counter
 
@@ -460,6 +461,8 @@ def _join_pieces(pieces, em):
 
     A space goes between two non-CJK tokens that are apart (``line 1``), and between CJK and a
     digit/letter only when they are a full em apart; never between two CJK characters."""
+    if len(pieces) == 1:
+        return pieces[0][6]
     out = []
     prev = None
     for w in pieces:
@@ -477,9 +480,13 @@ def _join_pieces(pieces, em):
     return "".join(out)
 
 
+_KEY_Y = operator.itemgetter(0)
+_KEY_X = operator.itemgetter(2)
+
+
 def _cluster_lines(words):
     """Group words into visual lines by vertical centre; top line first, words left to right."""
-    words = sorted(words, key=lambda w: -w[0])
+    words = sorted(words, key=_KEY_Y, reverse=True)
     lines = []
     cur = None
     cy = ch = 0.0
@@ -499,11 +506,14 @@ def _cluster_lines(words):
     if cur is not None:
         lines.append(cur)
     for ln in lines:
-        ln.sort(key=lambda w: w[2])
+        if len(ln) > 1:
+            ln.sort(key=_KEY_X)
     return lines
 
 
 def _line_em(ws):
+    if len(ws) == 1:
+        return max(ws[0][1], 4.0)
     hs = sorted(w[1] for w in ws)
     return max(hs[len(hs) // 2], hs[-1] * 0.6, 4.0)
 
