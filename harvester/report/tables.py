@@ -299,6 +299,8 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
         vals = row.values
         if not row.glued and len(vals) > len(ids):
             vals = [v for v in vals if v != ""] or vals
+            if len(ids) == 1 and len(set(vals)) == 1:
+                vals = vals[:1]   # one value cell spanning 3 columns, repeated by a reader without span info
         cands = candidates(Row(row.label, list(vals), row.glued, row.span, source=row.source), kinds)
         if len(cands) == 1:
             for cid, v, u in zip(ids, cands[0], units):
