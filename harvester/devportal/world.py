@@ -115,7 +115,7 @@ class Doc:
 class ExpectedReport:
     """Ground truth: one agency's report for one year, where it is and what it says."""
     site_id: str
-    agency: str
+    agency: str                 # canonical full name, the same for every year of the agency
     year: int
     format: str                 # gov2021 / gov2019
     doc_type: str               # html / pdf / docx
@@ -483,7 +483,9 @@ class _Builder:
                                          last_modified=date.isoformat()))
         body = _attachment_body(self.rng, title, [(f"./{name}", f"{title}.pdf")])
         page, fields = self.detail(col, title=title, date=date, body=body, agency=agency_name)
-        exp = ExpectedReport(site_id=self.site.site_id, agency=exp_json["agency"], year=exp_json["year"],
+        # the agency under the name the site publishes it (one name across years); the document itself
+        # may print another (hongze-2023 says 洪泽区人民政府)
+        exp = ExpectedReport(site_id=self.site.site_id, agency=agency_name, year=exp_json["year"],
                              format=exp_json["format"], doc_type="pdf", page_url=page, document_url=doc_path,
                              cells=None, expected_json=json_name, kind="government", title=title,
                              publish_date=date.isoformat(), index_no=fields["index_no"], publisher=agency_name,
