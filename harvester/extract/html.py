@@ -141,7 +141,7 @@ def _find_container(root, html_text: str = ""):
         best = None
         for el in found[rank]:
             n = _TEXT_LEN(el)
-            if (n >= 30 or el.find(".//table") is not None) and (best is None or n > best[1]):
+            if (n >= 10 or el.find(".//table") is not None) and (best is None or n > best[1]):
                 best = (el, n)
         if best is not None:
             return best[0]
