@@ -51,6 +51,19 @@ def score(parsed) -> tuple:
     return (_STATUS_RANK.get(parsed.status, 0), filled)
 
 
+def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
+    """Another copy of a report already stored for the same agency and year (a repost, a （图片版）
+    twin, the same file under a second column): keep the stored document unless this copy parses
+    strictly better. The same document URL coming back is the same report (perhaps revised): never kept."""
+    if not existing or not existing.get("document_url"):
+        return False
+    urls = {f.url for f in item.files} | {item.page_url}
+    if existing["document_url"] in urls or existing.get("page_url") in urls:
+        return False
+    stored = (_STATUS_RANK.get(existing.get("parse_status") or "", 0), existing.get("filled_cells") or 0)
+    return score(item.parsed) <= stored
+
+
 def choose(files: list[Fetched]) -> Fetched | None:
     """The file whose parse becomes the report's data: best status, then most cells; the page wins ties
     only when it has tables of its own (otherwise a report attachment is the report)."""

@@ -29,6 +29,8 @@ from spiders.platforms.base import (COLUMN_HREF, COLUMN_TEXT, DETAIL_HINT, PORTA
 MAX_ENTRY_HOPS = 3          # home → disclosure portal → sub-portal → column
 MAX_SUBCOLUMN_DEPTH = 2     # column → township column → year folder
 MAX_ATTACHMENTS = 6
+ATTACHMENT_BLOCKS = ("[class*=attach], [id*=attach], [class*=fujian], [id*=fujian], [class*=xgfj], [id*=xgfj], "
+                     "[class*=appendix], [class*=file-list], [class*=download]")
 SUBCOLUMN_TEXT = re.compile(r"(?:镇|乡|街道|办事处|管委会|年报|年度报告|部门|乡镇|区县|县区)$|^(?:19|20)\d{2}年?(?:度)?$")
 
 
@@ -199,24 +201,26 @@ class ReportsSpider(scrapy.Spider):
             return
         adapter = adapter_for(response, site.platform)
         body = adapter.body_selector(response)
-        scope = body if body is not None else response
-        attachments = []
-        for a in scope.css("a[href]"):
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "mailto:", "#")):
-                continue
-            url = response.urljoin(href)
-            if is_document_url(url) and self._on_site(site, url):
-                text = norm_title(a.attrib.get("title") or " ".join(a.css("::text").getall()))
-                attachments.append((url, text))
-        attachments = list(dict.fromkeys(attachments))[:MAX_ATTACHMENTS]
+        # attachments sit in the body, or in an attachment block beside it (div.article_attachment,
+        # 相关附件); with no known body container, anywhere on the page
+        scopes = [body] + response.css(ATTACHMENT_BLOCKS) if body is not None else [response]
+        attachments: dict[str, str] = {}
+        for scope in scopes:
+            for a in scope.css("a[href]"):
+                href = (a.attrib.get("href") or "").strip()
+                if not href or href.startswith(("javascript:", "mailto:", "#")):
+                    continue
+                url = response.urljoin(href)
+                if is_document_url(url) and self._on_site(site, url):
+                    text = norm_title(a.attrib.get("title") or " ".join(a.css("::text").getall()))
+                    attachments.setdefault(url, text)
         page = Fetched(url=response.url, role="page", status=response.status, body=response.body,
                        content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
                        last_modified=_header(response, "Last-Modified"))
         report = ReportItem(site_id=sid, title=title, page_url=response.url,
                             column_url=response.meta.get("column_url", ""), list_date=response.meta.get("list_date"),
                             meta=meta, files=[page])
-        yield from self._next_attachment(report, attachments)
+        yield from self._next_attachment(report, list(attachments.items())[:MAX_ATTACHMENTS])
 
     def _next_attachment(self, report: ReportItem, pending: list[tuple[str, str]]):
         if not pending:

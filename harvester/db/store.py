@@ -500,6 +500,28 @@ class Store:
             conn.execute(update(Report).where(Report.id == report_id).values(
                 withdrawn_at=utcnow(), withdrawn_reason=reason))
 
+    def find_report(self, site_id: str, agency: str, year: int) -> dict | None:
+        """The stored report of (agency, year) as `upsert_report` would key it for this site — with
+        `filled_cells`, the number of its non-null cells — or None."""
+        norm = normalize_name(agency or "")
+        with self._read() as conn:
+            site = conn.execute(select(Site.province, Site.city, Site.county)
+                                .where(Site.site_id == site_id)).first()
+            if site is None or not norm:
+                return None
+            report_id = conn.execute(
+                select(Report.id).join(Agency, Agency.id == Report.agency_id)
+                .where(Agency.norm_name == norm, Agency.province == (site.province or ""),
+                       Agency.city == (site.city or ""), Agency.county == (site.county or ""),
+                       Report.year == year)).scalar()
+            if report_id is None:
+                return None
+            filled = conn.execute(select(func.count()).select_from(CellRow)
+                                  .where(CellRow.report_id == report_id, CellRow.value.is_not(None))).scalar_one()
+        found = self.get_report(report_id)
+        found["filled_cells"] = filled
+        return found
+
     def get_report(self, report_id: int) -> dict | None:
         """The report's row with its agency (name, norm_name, province, city, county) and URLs."""
         with self._read() as conn:

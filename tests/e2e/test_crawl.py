@@ -157,3 +157,23 @@ def test_export_has_the_promised_shape(crawled):
         assert rows[0] == head + list(all_cell_ids())
         total += len(rows) - 1
     assert total == len(crawled["expected"])
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_same_crawl_into_postgresql(db_url, tmp_path):
+    """The shared-database case: the same crawl, twice, into PostgreSQL."""
+    running = start_world(build_world(), port=0)
+    try:
+        registry = write_registry(running, tmp_path / "sites.csv")
+        env = {"HARVESTER_ARCHIVE": str(tmp_path / "archive")}
+        first = run_cli("crawl", "--sites", registry, "--db", db_url, env=env)
+        snap1 = snapshot(db_url)
+        second = run_cli("crawl", "--sites", registry, "--db", db_url, env=env)
+        snap2 = snapshot(db_url)
+        expected = {(normalize_name(e.agency), e.year) for e in running.expected_reports()}
+    finally:
+        running.stop()
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr + second.stderr)[-3000:]
+    assert set(stored_reports(db_url)) == expected
+    assert snap2 == snap1
+    assert any((tmp_path / "archive").rglob("*")), "raw documents archived where HARVESTER_ARCHIVE says"
