@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-# Debian packages: document converters and OCR come with later formats; listed in one place.
-DEBIAN_PACKAGES=(${HARVESTER_DEBIAN_PACKAGES:-})
+# Debian packages, listed in one place:
+#   fonts-wqy-zenhei  a CJK font, so simulated scanned reports (（图片版）) render Chinese glyphs
+DEBIAN_PACKAGES=(fonts-wqy-zenhei ${HARVESTER_DEBIAN_PACKAGES:-})
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
