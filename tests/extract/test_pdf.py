@@ -367,3 +367,13 @@ def test_speed_close_to_bare_pdfium(real_pdfs):
 def test_pdf_date(raw, want):
     from harvester.extract.pdf import _pdf_date
     assert _pdf_date(raw) == want
+
+
+def test_same_text_without_fast_bindings(real_pdfs, monkeypatch):
+    """The prototype-free ctypes bindings are an optimisation only: pypdfium2's own give the same text."""
+    from harvester.extract import pdf as P
+    fast = extract_pdf(real_pdfs["huaian-2024"]).text
+    monkeypatch.setattr(P, "_FAST", None)
+    monkeypatch.setattr(P, "_CHARBOX", P._R.FPDFText_GetCharBox)
+    monkeypatch.setattr(P, "_LOOSE", P._R.FPDFText_GetLooseCharBox)
+    assert extract_pdf(real_pdfs["huaian-2024"]).text == fast
