@@ -70,7 +70,12 @@ def _fast_bindings():
                                 ("FPDFPageObj_GetType", ctypes.c_int, (vp,)),
                                 ("FPDFPageObj_GetBounds", ctypes.c_int, (vp, fp, fp, fp, fp)),
                                 ("FPDFPath_GetDrawMode", ctypes.c_int,
-                                 (vp, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)))):
+                                 (vp, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))),
+                                ("FPDFPath_CountSegments", ctypes.c_int, (vp,)),
+                                ("FPDFPath_GetPathSegment", ctypes.c_void_p, (vp, ctypes.c_int)),
+                                ("FPDFPathSegment_GetPoint", ctypes.c_int, (vp, fp, fp)),
+                                ("FPDFPathSegment_GetType", ctypes.c_int, (vp,)),
+                                ("FPDFPathSegment_GetClose", ctypes.c_int, (vp,))):
             fn = lib[name]
             fn.restype = res
             fn.argtypes = args
@@ -258,6 +263,13 @@ def _rules(page_raw):
     getobject = _fn("FPDFPage_GetObject")
     drawmode = _fn("FPDFPath_GetDrawMode")
     fillp, strokep = ctypes.byref(fill), ctypes.byref(stroke)
+    pxp, pyp = ctypes.byref(px), ctypes.byref(py)
+    count_segs = _fn("FPDFPath_CountSegments")
+    get_seg = _fn("FPDFPath_GetPathSegment")
+    seg_point = _fn("FPDFPathSegment_GetPoint")
+    seg_type = _fn("FPDFPathSegment_GetType")
+    seg_close = _fn("FPDFPathSegment_GetClose")
+    MOVETO, LINETO = _R.FPDF_SEGMENT_MOVETO, _R.FPDF_SEGMENT_LINETO
 
     def add_box(x0, y0, x1, y1):
         w, h = x1 - x0, y1 - y0
@@ -280,27 +292,26 @@ def _rules(page_raw):
         drawmode(obj, fillp, strokep)
         if not stroke.value:
             return  # a filled area (cell shading, background): not a rule
-        obj = _std_obj(obj)
-        _R.FPDFPageObj_GetMatrix(obj, ctypes.byref(mat))
+        _R.FPDFPageObj_GetMatrix(_std_obj(obj), ctypes.byref(mat))
         m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
         if outer is not _IDENT:
             m = _mat_mul(m, outer)
-        nseg = _R.FPDFPath_CountSegments(obj)
+        nseg = count_segs(obj)
         if nseg > 4000:
             return
         start = prev = None
         for s in range(nseg):
-            seg = _R.FPDFPath_GetPathSegment(obj, s)
-            _R.FPDFPathSegment_GetPoint(seg, ctypes.byref(px), ctypes.byref(py))
+            seg = get_seg(obj, s)
+            seg_point(seg, pxp, pyp)
             pt = _apply(m, px.value, py.value)
-            typ = _R.FPDFPathSegment_GetType(seg)
-            if typ == _R.FPDF_SEGMENT_MOVETO:
+            typ = seg_type(seg)
+            if typ == MOVETO:
                 start = prev = pt
                 continue
-            if typ == _R.FPDF_SEGMENT_LINETO and prev is not None:
+            if typ == LINETO and prev is not None:
                 _seg(prev, pt)
             prev = pt
-            if _R.FPDFPathSegment_GetClose(seg) and start is not None:
+            if seg_close(seg) and start is not None:
                 _seg(pt, start)
                 prev = start
 

@@ -369,11 +369,12 @@ def test_pdf_date(raw, want):
     assert _pdf_date(raw) == want
 
 
-def test_same_text_without_fast_bindings(real_pdfs, monkeypatch):
+def test_same_text_without_fast_bindings(real_pdfs, pdfgen, monkeypatch):
     """The prototype-free ctypes bindings are an optimisation only: pypdfium2's own give the same text."""
     from harvester.extract import pdf as P
-    fast = extract_pdf(real_pdfs["huaian-2024"]).text
+    docs = [real_pdfs["huaian-2024"], pdfgen.make_table_pdf(in_form=True), pdfgen.make_rotated_pdf()]
+    fast = [extract_pdf(d).text for d in docs]
     monkeypatch.setattr(P, "_FAST", None)
     monkeypatch.setattr(P, "_CHARBOX", P._R.FPDFText_GetCharBox)
     monkeypatch.setattr(P, "_LOOSE", P._R.FPDFText_GetLooseCharBox)
-    assert extract_pdf(real_pdfs["huaian-2024"]).text == fast
+    assert [extract_pdf(d).text for d in docs] == fast
