@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_pdf.py [--repeat N] [--plumber-repeat N] [--no-mem]
 
-Documents: the three real reports in tests/fixtures/corpus/real plus generated multi-page reports
-(reportlab, built by tests/extract/conftest.py). For each method the time of a document is the
+Documents: the three real reports in tests/fixtures/corpus/real, two whole reports as the simulated
+portals render them (harvester.devportal), and generated stress documents with a ruled table 三
+on every page (reportlab, built by tests/extract/conftest.py). For each method the time of a document is the
 median of N runs (methods interleaved per document); documents/s and pages/s are over the whole
 set. Peak memory is the max RSS of a fresh child process running only that method over all
 documents, minus the RSS of a child that only imports and loads the documents.
@@ -48,7 +49,17 @@ def documents():
     docs = []
     for name, fn in REAL.items():
         docs.append((name, (REPO / "tests" / "fixtures" / "corpus" / "real" / fn).read_bytes()))
+    try:  # whole reports as the simulated portals serve them (narrative + tables 二, 三, 四)
+        import random
+
+        from harvester.devportal.reports import make_report, render_pdf
+        for fmt, year, seed in (("gov2021", 2023, 7), ("gov2019", 2019, 8)):
+            r = make_report("某某县人民政府", year, fmt, random.Random(seed))
+            docs.append((f"devportal-{fmt}", render_pdf(r)))
+    except Exception as exc:  # pragma: no cover - the generator is another module's
+        print(f"# (devportal reports not available: {exc})")
     b = _builders()
+    # stress: a ruled table 三 on every page, narrative paragraphs above it
     docs.append(("generated-report-8p", b.make_report_pdf(pages=8)))
     docs.append(("generated-report-24p", b.make_report_pdf(pages=24)))
     docs.append(("generated-table-1p", b.make_table_pdf()))

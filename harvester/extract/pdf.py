@@ -168,23 +168,34 @@ def _words(tp, text: str, boxes: _Boxes):
     tp = _handle(tp)
     lp, rp, bp, tpp = boxes.args
     lv, rv, bv, tv = boxes.l, boxes.r, boxes.b, boxes.t
+    loose = boxes.loose
+    loose_first = False  # after a glyph without outline, ask for the font box straight away
     for m in _WORD_RE.finditer(text):
         i = m.start()
         j = m.end() - 1
         w = m.group()
-        getbox(tp, i, lp, rp, bp, tpp)
-        l0, r0, b0, t0 = lv.value, rv.value, bv.value, tv.value
-        if t0 <= b0:  # no glyph outline (font not embedded, no substitute): use the font's box
-            l0, r0, b0, t0 = boxes.loose(tp, i)
+        if loose_first:
+            l0, r0, b0, t0 = loose(tp, i)
+            if t0 <= b0:
+                loose_first = False
+        if not loose_first:
+            getbox(tp, i, lp, rp, bp, tpp)
+            l0, r0, b0, t0 = lv.value, rv.value, bv.value, tv.value
+            if t0 <= b0:  # no glyph outline (font not embedded, no substitute): use the font's box
+                l0, r0, b0, t0 = loose(tp, i)
+                loose_first = True
         if j == i:
             if r0 <= l0 and t0 <= b0:
                 continue  # glyph without a box (invisible); nothing to place
             out.append([(b0 + t0) * 0.5, t0 - b0, l0, r0, b0, t0, w])
             continue
-        getbox(tp, j, lp, rp, bp, tpp)
-        l1, r1, b1, t1 = lv.value, rv.value, bv.value, tv.value
-        if t1 <= b1:
-            l1, r1, b1, t1 = boxes.loose(tp, j)
+        if loose_first:
+            l1, r1, b1, t1 = loose(tp, j)
+        else:
+            getbox(tp, j, lp, rp, bp, tpp)
+            l1, r1, b1, t1 = lv.value, rv.value, bv.value, tv.value
+            if t1 <= b1:
+                l1, r1, b1, t1 = loose(tp, j)
         h = max(t0 - b0, t1 - b1)
         c0 = (b0 + t0) * 0.5
         c1 = (b1 + t1) * 0.5
