@@ -24,8 +24,24 @@ How the text is built (pypdfium2 only, no per-character Python calls where avoid
    (unless the next line is indented or starts a numbered heading); page numbers ("- 4 -") at the
    top/bottom of a page are dropped; pages are separated by a blank line.
 
-Problems (never an exception): ``corrupt``, ``encrypted``, ``empty``, ``image_only``,
-``no_unicode_map`` — each with a human-readable ``detail``.
+Pages shown rotated (/Rotate) are read in the reader's orientation.
+
+``meta``: ``pages``, ``pdf_title``, ``pdf_author``, ``pdf_created`` (YYYY-MM-DD) when present;
+``pdf_encrypted``/``pdf_permissions`` for encrypted files; ``image_only_pages``, ``broken_pages``,
+``pdf_truncated`` when they apply.
+
+Problems (never an exception), each with a human-readable ``detail``:
+
+- ``corrupt``: not a PDF, truncated or malformed so that pdfium cannot open it (or no page loads);
+- ``encrypted``: a user password is needed, or the owner forbids copying text (then the text is
+  still extracted and returned: pdfium does not enforce owner permissions);
+- ``empty``: zero bytes, zero pages, or pages with neither text nor images;
+- ``image_only``: at least half of the pages are images with (almost) no text — scanned, needs OCR;
+- ``no_unicode_map``: fonts without a usable ToUnicode map (private-use/replacement/control
+  characters, pdfium's per-glyph mapping errors, or Latin garbage in a Chinese document).
+
+``tables=True`` adds pdfplumber's ruled-table grids; off by default: on the real reports it finds
+no row the text misses and costs about 40x pdfium's own text pass (bench/bench_pdf.py).
 """
 from __future__ import annotations
 
