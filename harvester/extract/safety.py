@@ -1,0 +1,120 @@
+"""Reading untrusted documents safely: ZIP-bomb guard, private temporary directories, limits.
+
+Limits come from the environment at call time (so a test or the CLI can change them), with the
+defaults of ``harvester.settings``:
+
+- ``HARVESTER_ZIP_MAX_TOTAL``   total uncompressed bytes a ZIP package may declare (default 200 MB)
+- ``HARVESTER_ZIP_MAX_RATIO``   uncompressed/compressed ratio of one member (default 200), judged only
+  for members larger than ``HARVESTER_ZIP_RATIO_FLOOR`` (1 MB): small XML parts legitimately
+  compress 50–100 times
+- ``HARVESTER_ZIP_MAX_MEMBERS`` members in one package (default 10 000)
+- ``HARVESTER_CONVERTER_TIMEOUT`` seconds a converter (LibreOffice, antiword, Tesseract) may run
+- ``HARVESTER_TMPDIR``          where private temporary directories are made (default: the system's)
+
+The guard reads the central directory only. Python's ``zipfile`` never inflates a member beyond its
+declared size (it stops there and fails the CRC check), so the declared sizes bound what a reader can
+be made to allocate; overlapping-member bombs declare the sum of their inflated sizes and are caught
+by the total.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+
+_DEFAULTS = {
+    "HARVESTER_ZIP_MAX_TOTAL": 200 * 1024 * 1024,
+    "HARVESTER_ZIP_MAX_RATIO": 200.0,
+    "HARVESTER_ZIP_RATIO_FLOOR": 1024 * 1024,
+    "HARVESTER_ZIP_MAX_MEMBERS": 10000,
+    "HARVESTER_CONVERTER_TIMEOUT": 120.0,
+    "HARVESTER_OCR_MAX_PAGES": 30,
+    "HARVESTER_MAX_DOCUMENT_BYTES": 50 * 1024 * 1024,
+}
+TEMP_PREFIX = "harvester-"
+
+
+def setting(name: str, default=None):
+    """A harvester setting: the environment variable if set, else harvester.settings, else default."""
+    fallback = _DEFAULTS.get(name, default)
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        try:
+            from harvester import settings as _s
+            return getattr(_s, name, fallback)
+        except Exception:  # pragma: no cover - settings always import
+            return fallback
+    if isinstance(fallback, bool) or name == "HARVESTER_OCR":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(fallback, int) and not isinstance(fallback, bool):
+        try:
+            return int(float(raw))
+        except ValueError:
+            return fallback
+    if isinstance(fallback, float):
+        try:
+            return float(raw)
+        except ValueError:
+            return fallback
+    return raw
+
+
+def converter_timeout() -> float:
+    return float(setting("HARVESTER_CONVERTER_TIMEOUT"))
+
+
+class ZipBomb(Exception):
+    """The package declares more than the limits allow."""
+
+
+@dataclass
+class ZipReport:
+    members: int
+    total: int          # declared uncompressed bytes
+    compressed: int
+
+
+def check_zip(data: bytes) -> ZipReport:
+    """Raise ZipBomb if the ZIP in ``data`` exceeds the limits; zipfile.BadZipFile if it is no ZIP."""
+    max_total = int(setting("HARVESTER_ZIP_MAX_TOTAL"))
+    max_ratio = float(setting("HARVESTER_ZIP_MAX_RATIO"))
+    floor = int(setting("HARVESTER_ZIP_RATIO_FLOOR"))
+    max_members = int(setting("HARVESTER_ZIP_MAX_MEMBERS"))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+    if len(infos) > max_members:
+        raise ZipBomb(f"{len(infos)} members (limit {max_members})")
+    total = compressed = 0
+    for info in infos:
+        size, packed = info.file_size, info.compress_size
+        total += size
+        compressed += packed
+        if total > max_total:
+            raise ZipBomb(f"declares more than {max_total} uncompressed bytes (at member {info.filename!r}: "
+                          f"{total} so far)")
+        if size > floor and size > max_ratio * max(packed, 1):
+            raise ZipBomb(f"member {info.filename!r} inflates {size} bytes from {packed} "
+                          f"(ratio {size / max(packed, 1):.0f}, limit {max_ratio:g})")
+    return ZipReport(len(infos), total, compressed)
+
+
+@contextlib.contextmanager
+def private_tempdir(tag: str = "tmp"):
+    """A fresh directory only this process can read (mode 0700), removed with everything in it on exit,
+    whatever happens. Names inside it are chosen by the caller, never taken from a URL."""
+    base = os.environ.get("HARVESTER_TMPDIR") or None
+    if base:
+        os.makedirs(base, exist_ok=True)
+    path = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{tag}-", dir=base)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        if os.path.exists(path):  # pragma: no cover - a file kept busy by a killed child: try once more
+            import time
+            time.sleep(0.2)
+            shutil.rmtree(path, ignore_errors=True)
