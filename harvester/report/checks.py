@@ -9,6 +9,7 @@ Status rules, the same for every arithmetic check:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .model import AMBIGUOUS, FAIL, NOT_ASSESSABLE, PASS, Cell, Check, ParsedReport
 from .normalize import join_broken_lines, nfkc
@@ -44,53 +45,74 @@ def _sum_check(cid: str, left: list[str], right: list[str], cells: dict[str, Cel
     return Check(cid, FAIL, involved, f"{what}: {lhs} ≠ {rhs}")
 
 
-def table_checks(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[Check]:
-    cells = rep.cells
-    out: list[Check] = []
+@lru_cache(maxsize=64)
+def _specs(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> tuple[tuple[str, tuple, tuple, str], ...]:
+    """(check id, left cell ids, right cell ids, rule) of every arithmetic check, built once per layout."""
     cols = table3_columns()
+    out = []
     if t3_rows:
         for c in cols:  # H1
-            out.append(_sum_check(f"t3.balance.{c}", [f"apply.{r}.{c}" for r in _BALANCE_LEFT],
-                                  [f"apply.{r}.{c}" for r in _BALANCE_RIGHT], cells,
-                                  "一 + 二 = 三(七) + 四"))
+            out.append((f"t3.balance.{c}", tuple(f"apply.{r}.{c}" for r in _BALANCE_LEFT),
+                        tuple(f"apply.{r}.{c}" for r in _BALANCE_RIGHT), "一 + 二 = 三(七) + 四"))
         for r in t3_rows:  # H2
-            out.append(_sum_check(f"t3.rowsum.{r}", [f"apply.{r}.total"], [f"apply.{r}.{c}" for c in cols[:-1]],
-                                  cells, "总计 = Σ applicant columns"))
-        fmt = t3_fmt or "gov2021"
+            out.append((f"t3.rowsum.{r}", (f"apply.{r}.total",), tuple(f"apply.{r}.{c}" for c in cols[:-1]),
+                        "总计 = Σ applicant columns"))
         results = [d.id for d in table3_row_defs()
                    if fmt in d.formats and d.id not in ("new", "carried_over", "total", "carry_forward")]
         for c in cols:  # H3
-            out.append(_sum_check(f"t3.results.{c}", [f"apply.total.{c}"], [f"apply.{r}.{c}" for r in results],
-                                  cells, "(七)总计 = Σ (一)…(六)"))
-    if t4_found:
+            out.append((f"t3.results.{c}", (f"apply.total.{c}",), tuple(f"apply.{r}.{c}" for r in results),
+                        "(七)总计 = Σ (一)…(六)"))
+    if t4:
         for block, ids in t4_blocks():  # H4
-            out.append(_sum_check(f"t4.sum.{block}", [ids[-1]], ids[:-1], cells, "总计 = 维持+纠正+其他+尚未审结"))
+            out.append((f"t4.sum.{block}", (ids[-1],), tuple(ids[:-1]), "总计 = 维持+纠正+其他+尚未审结"))
+    return tuple(out)
+
+
+def table_checks(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[Check]:
+    cells = rep.cells
+    out = [_sum_check(cid, list(left), list(right), cells, what)
+           for cid, left, right, what in _specs(tuple(t3_rows), t3_fmt or "gov2021", bool(t4_found))]
     out.append(domain_check(rep))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _domain(cid: str) -> str | None:
+    """How H5 treats a cell id: 'signed' (本年增/减), 'amount' (decimal ≥ 0), 'count', or None (not checked)."""
+    if cid.startswith("pre2019."):
+        return None
+    if cid.endswith(".delta"):
+        return "signed"
+    if cid.startswith("active.") and (cid.endswith(".amount") or cid.endswith("amount_wan_yuan")):
+        return "amount"
+    return "count"
 
 
 def domain_check(rep: ParsedReport) -> Check:
     """H5: T3/T4 cells and T2 counts are non-negative integers; deltas may be negative; amounts ≥ 0."""
     bad = []
-    involved = []
+    n = 0
     for cid, cell in rep.cells.items():
-        if cell.value is None or cid.startswith("pre2019."):
-            continue
-        involved.append(cid)
         v = cell.value
-        if cid.endswith(".delta"):
-            ok = float(v).is_integer()
-        elif cid.startswith("active.") and (cid.endswith(".amount") or cid.endswith("amount_wan_yuan")):
-            ok = v >= 0
+        if v is None:
+            continue
+        kind = _domain(cid)
+        if kind is None:
+            continue
+        n += 1
+        if kind == "count":
+            ok = v >= 0 and (type(v) is int or float(v).is_integer())
+        elif kind == "signed":
+            ok = type(v) is int or float(v).is_integer()
         else:
-            ok = v >= 0 and float(v).is_integer()
+            ok = v >= 0
         if not ok:
             bad.append(cid)
-    if not involved:
+    if not n:
         return Check("domain", NOT_ASSESSABLE, [], "no cells")
     if bad:
         return Check("domain", FAIL, bad, "values outside the domain: " + ", ".join(f"{c}={rep.cells[c].value}" for c in bad))
-    return Check("domain", PASS, [], f"{len(involved)} cells in domain")
+    return Check("domain", PASS, [], f"{n} cells in domain")
 
 
 # ---- S5: narrative against tables -----------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .checks import table_checks, text_check
 from .meta import report_identity
@@ -27,6 +28,14 @@ _STATS_HEADING = re.compile(r"[一二三四五六七八九十][、.]\s*[^。\n]{
 _REPORT_WORDS = re.compile(r"信息公开|政务公开")
 
 
+_WS = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4)
+def _format_ids(fmt: str) -> tuple[str, ...]:
+    return tuple(format_cell_ids(fmt))
+
+
 def year_prior(year: int | None) -> str | None:
     if year is None:
         return None
@@ -34,7 +43,8 @@ def year_prior(year: int | None) -> str | None:
 
 
 def _classify_grid(grid: list[list[str]]) -> str | None:
-    sq = squash("".join("".join(r) for r in grid))
+    # the header rows identify a table; the detection keywords need no NFKC
+    sq = _WS.sub("", "".join("".join(r) for r in grid[:8]))
     if detect(sq, detect_rule("t3")):
         return "t3"
     if detect(sq, detect_rule("t4")):
@@ -173,16 +183,21 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
 
     if fmt in GOV:
         found = [t for t in (t2, t3, t4) if t.found]
-        for cid in format_cell_ids(fmt):
-            rep.cells[cid] = Cell(None, "", None, ["missing"])
+        other_layout = {t.kind: t.fmt for t in found if t.kind in ("t2", "t3") and t.fmt and t.fmt != fmt}
+        table_cells: dict = {}
         for t in found:
-            if t.kind in ("t2", "t3") and t.fmt and t.fmt != fmt:
-                for cid in list(rep.cells):
-                    if cid.startswith("active." if t.kind == "t2" else "apply."):
-                        rep.cells[cid] = Cell(None, "", None, ["not_printed"])
-                rep.problems.append(f"table {'二' if t.kind == 't2' else '三'} is printed in the {t.fmt} layout "
-                                    f"in a {fmt} report: its cells use {t.fmt} ids")
-            rep.cells.update(t.cells)
+            table_cells.update(t.cells)
+        for cid in _format_ids(fmt):
+            cell = table_cells.get(cid)
+            if cell is None:
+                layout = other_layout.get("t2" if cid.startswith("active.") else "t3" if cid.startswith("apply.") else "")
+                cell = Cell(None, "", None, ["not_printed" if layout else "missing"])
+            rep.cells[cid] = cell
+        rep.cells.update(table_cells)     # cells of a table printed in the other format's layout
+        for kind, layout in other_layout.items():
+            rep.problems.append(f"table {'二' if kind == 't2' else '三'} is printed in the {layout} layout "
+                                f"in a {fmt} report: its cells use {layout} ids")
+        for t in found:
             rep.problems.extend(t.problems)
         if not found and len(secs) < 2:
             rep.status = NOT_A_REPORT
@@ -198,7 +213,7 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
             rep.checks = table_checks(rep, t3.printed_rows, t3.fmt or fmt, t4.found)
             rep.checks.append(text_check(rep, text))
     elif fmt == "pre2019":
-        for cid in format_cell_ids("pre2019"):
+        for cid in _format_ids("pre2019"):
             rep.cells[cid] = Cell(None, "", None, ["not_printed"])
         if stats is not None and stats.found:
             rep.cells.update(stats.cells)

@@ -35,6 +35,8 @@ class Row:
 # ---- keyword matching -----------------------------------------------------------------------------
 
 def best_match(label: str, defs: tuple[RowDef, ...], start: int = 0, stop: int | None = None) -> int | None:
+    if not label:
+        return None
     """Index of the def whose keyword ends latest in ``label`` (then: longest keyword, earliest def).
 
     Latest-ending wins because pending text of wrapped labels and headers comes first and the row's

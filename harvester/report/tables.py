@@ -35,12 +35,11 @@ class TableResult:
 
 def _cell(v: Value | None, flags: list[str] | None = None, unit: str | None = None) -> Cell:
     if v is None:
-        return Cell(None, "", unit, list(flags or []))
-    f = list(flags or [])
-    if v.kind == "blank":
-        f.append("blank")
-    elif v.kind == "marker":
-        f.append("marker")
+        return Cell(None, "", unit, list(flags) if flags else [])
+    kind = v.kind
+    f = list(flags) if flags else []
+    if kind != "number":
+        f.append(kind)          # blank / marker
     return Cell(v.value, v.raw, v.unit or unit, f)
 
 

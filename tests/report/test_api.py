@@ -29,7 +29,6 @@ def test_parse_file_and_to_json(tmp_path):
 
 @pytest.mark.parametrize("data,status", [
     (b"", "empty"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image_only"),
     (b"%PDF-1.7\n%garbage that is not a pdf", "corrupt"),
     (b"PK\x03\x04word/document.xml not really a zip", "corrupt"),
     (b"\x00\x01\x02\x03" * 400, "unsupported_type"),
@@ -39,6 +38,12 @@ def test_bad_input_gets_a_status(data, status):
     assert rep.status == status
     assert rep.problems and status in rep.problems[0]
     assert rep.cells == {}
+
+
+@pytest.mark.parametrize("problem", ["image_only", "encrypted", "corrupt", "no_unicode_map", "too_large"])
+def test_every_extraction_problem_is_the_status(problem):
+    rep = parse_extracted(Extracted(kind="pdf", problem=problem, detail="why"))
+    assert rep.status == problem and rep.problems == [f"{problem}: why"] and rep.cells == {} and rep.checks == []
 
 
 def test_extraction_problem_passes_through():
