@@ -8,7 +8,9 @@ PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 # Debian packages, listed in one place:
 #   fonts-wqy-zenhei  a CJK font, so simulated scanned reports (（图片版）) render Chinese glyphs
-DEBIAN_PACKAGES=(fonts-wqy-zenhei ${HARVESTER_DEBIAN_PACKAGES:-})
+#   chromium          the browser scrapy-playwright drives for JavaScript-built lists (Playwright cannot
+#                     download its own browser here; harvester.settings points it at /usr/lib/chromium)
+DEBIAN_PACKAGES=(fonts-wqy-zenhei chromium ${HARVESTER_DEBIAN_PACKAGES:-})
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
