@@ -19,7 +19,7 @@ HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES"
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination
 # reading documents (harvester/extract): OCR of scanned reports, converter time limit, ZIP-bomb limits
 HARVESTER_OCR = os.environ.get("HARVESTER_OCR", "0").strip().lower() in ("1", "true", "yes", "on")
-HARVESTER_OCR_LANG = os.environ.get("HARVESTER_OCR_LANG", "chi_sim")     # Tesseract languages (chi_sim+eng …)
+HARVESTER_OCR_LANG = os.environ.get("HARVESTER_OCR_LANG", "chi_sim+eng")  # Tesseract languages (eng reads digits better)
 HARVESTER_OCR_MAX_PAGES = int(os.environ.get("HARVESTER_OCR_MAX_PAGES", "30"))  # pages of a scanned PDF OCRed
 HARVESTER_CONVERTER_TIMEOUT = float(os.environ.get("HARVESTER_CONVERTER_TIMEOUT", "120"))  # seconds per conversion / OCR call
 HARVESTER_ZIP_MAX_TOTAL = int(os.environ.get("HARVESTER_ZIP_MAX_TOTAL", str(200 * 1024 * 1024)))  # uncompressed bytes

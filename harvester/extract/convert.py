@@ -135,8 +135,9 @@ def antiword_text(data: bytes, *, timeout: float | None = None) -> str:
         return out.decode("utf-8", "replace")
 
 
-def tesseract_ocr(image_png: bytes, *, lang: str = "chi_sim", psm: int = 6, timeout: float | None = None) -> str:
-    """OCR one image (PNG bytes) with Tesseract; plain text."""
+def tesseract_ocr(image_png: bytes, *, lang: str = "chi_sim", psm: int = 6, timeout: float | None = None,
+                  tsv: bool = False) -> str:
+    """OCR one image (PNG bytes) with Tesseract: plain text, or its TSV of word boxes (``tsv=True``)."""
     exe = shutil.which("tesseract")
     if not exe:
         raise ConverterUnavailable("tesseract is not installed")
@@ -146,7 +147,10 @@ def tesseract_ocr(image_png: bytes, *, lang: str = "chi_sim", psm: int = 6, time
         src.write_bytes(image_png)
         env = _private_env(tmp)
         env["OMP_THREAD_LIMIT"] = "1"
-        code, out, err = run([exe, str(src), "stdout", "-l", lang, "--psm", str(psm)],
+        cmd = [exe, str(src), "stdout", "-l", lang, "--psm", str(psm)]
+        if tsv:
+            cmd += ["-c", "preserve_interword_spaces=1", "tsv"]
+        code, out, err = run(cmd,
                              timeout=timeout, cwd=tmp, env=env)
         if code != 0:
             msg = err.decode("utf-8", "replace").strip().splitlines()

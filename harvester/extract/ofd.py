@@ -260,28 +260,36 @@ def _rules(page: _Page):
     return hs, vs
 
 
-def _page_lines(page: _Page):
+def layout_lines(words, hs, vs, page_h: float):
+    """PDF-style words and rules (points, y up) -> the page's lines, laid out by pdf.py's code:
+    words in ruled cells become table rows (cells tab-separated), the rest lines split at gaps."""
     from . import pdf as P
-    words = _words(page)
     if not words:
         return []
-    h_pt = page.h / _MM
     lines = []
-    if P._numeric_words(words):
-        hs, vs = _rules(page)
-        if hs and vs:
-            grid = P._Grid(hs, vs)
-            if grid.ok():
-                lines, words = P._table_lines(words, grid, h_pt)
+    if P._numeric_words(words) and hs and vs:
+        grid = P._Grid(hs, vs)
+        if grid.ok():
+            lines, words = P._table_lines(words, grid, page_h)
     lines.extend(P._gap_lines(words))
     lines.sort(key=lambda ln: -ln.y)
     lines = P._lift_value_rows(lines)
     for idx in (0, -1):
         if lines and not lines[idx].table:
             ln = lines[idx]
-            if (ln.y > h_pt * 0.88 or ln.y < h_pt * 0.12) and P._PAGENO_RE.match(ln.text.replace("\t", " ").strip()):
+            if (ln.y > page_h * 0.88 or ln.y < page_h * 0.12) and P._PAGENO_RE.match(ln.text.replace("\t", " ").strip()):
                 lines.pop(idx)
     return lines
+
+
+def assemble_text(page_lines) -> str:
+    from .pdf import _assemble_text
+    return _assemble_text(page_lines)
+
+
+def _page_lines(page: _Page):
+    hs, vs = _rules(page)
+    return layout_lines(_words(page), hs, vs, page.h / _MM)
 
 
 def _box(el) -> tuple[float, float] | None:
@@ -346,11 +354,10 @@ def extract_ofd(data: bytes) -> Extracted:
                 page_lines.append(_page_lines(page))
             except Exception as exc:
                 broken.append(f"page {k + 1}: {type(exc).__name__}: {exc}"[:200])
-        from .pdf import _assemble_text
         meta["pages"] = len(page_locs)
         if broken:
             meta["broken_pages"] = broken[:20]
-        ex = Extracted(kind="ofd", text=_assemble_text(page_lines), meta=meta)
+        ex = Extracted(kind="ofd", text=assemble_text(page_lines), meta=meta)
         if not page_locs:
             ex.problem, ex.detail = "empty", "the document has no pages"
         elif broken and not chars:
