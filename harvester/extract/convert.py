@@ -156,3 +156,24 @@ def tesseract_ocr(image_png: bytes, *, lang: str = "chi_sim", psm: int = 6, time
             msg = err.decode("utf-8", "replace").strip().splitlines()
             raise ConverterError(f"tesseract failed (exit {code}): {msg[-1] if msg else ''}"[:300])
         return out.decode("utf-8", "replace")
+
+
+def _plausible(ch: str) -> bool:
+    o = ord(ch)
+    return (32 <= o < 127 or ch in "\t\n\r\xa0·×÷°±§№" or 0x4E00 <= o <= 0x9FFF or 0x3000 <= o <= 0x303F
+            or 0xFF00 <= o <= 0xFFEF or 0x2000 <= o <= 0x206F or 0x2460 <= o <= 0x24FF or 0x3400 <= o <= 0x4DBF
+            or 0x2150 <= o <= 0x218F or 0x25A0 <= o <= 0x25FF)
+
+
+def garbled(text: str, sample: int = 4000, share: float = 0.7) -> str | None:
+    """Why ``text`` looks like bytes decoded as text (what a converter makes of a damaged file), or None.
+
+    A report's text is Chinese, ASCII and CJK punctuation; decoded noise spreads over the whole
+    character set (Hangul, private use, controls), so less than ``share`` plausible characters is noise."""
+    s = [ch for ch in text[:sample] if not ch.isspace()]
+    if len(s) < 20:
+        return None
+    good = sum(1 for ch in s if _plausible(ch))
+    if good < share * len(s):
+        return f"the text is noise ({good} of {len(s)} characters plausible): a damaged file decoded as text"
+    return None

@@ -15,7 +15,7 @@ import re
 import struct
 
 from .base import Extracted
-from .convert import ConverterError, ConverterTimeout, antiword_text, libreoffice_convert
+from .convert import ConverterError, ConverterTimeout, antiword_text, garbled, libreoffice_convert
 
 _PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 
@@ -58,6 +58,9 @@ def _from_docx(docx_bytes: bytes, kind: str) -> Extracted:
     ex = extract_docx(docx_bytes)
     ex.kind = kind
     ex.meta["converted_by"] = "libreoffice"
+    why = garbled(ex.text) if ex.ok else None
+    if why:  # LibreOffice imports what it cannot recognise as plain text
+        raise ConverterError(f"LibreOffice read the file as noise: {why}")
     return ex
 
 
@@ -77,7 +80,9 @@ def extract_doc(data: bytes, *, kind: str = "doc") -> Extracted:
         problems.append(str(exc))
     try:
         text = antiword_to_text(antiword_text(data))
-        if text.strip():
+        if text.strip() and garbled(text):
+            problems.append("antiword: " + garbled(text))
+        elif text.strip():
             ex = Extracted(kind=kind, text=text, meta={"converted_by": "antiword"})
             ex.meta["converter_problem"] = "; ".join(problems)[:300]
             try:

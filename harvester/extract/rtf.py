@@ -351,6 +351,10 @@ def extract_rtf(data: bytes) -> Extracted:
     problem = ""
     try:
         ex = _native(data)
+        from .convert import garbled
+        why = garbled(ex.text)
+        if why:
+            return Extracted(kind="rtf", problem="corrupt", detail=f"not a readable RTF: {why}")
         if ex.text.strip() or ex.tables:
             if data.rstrip(b"\x00\r\n\t ").endswith(b"}") is False:
                 ex.meta["rtf_truncated"] = True
