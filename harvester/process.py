@@ -65,13 +65,21 @@ def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
 
 
 def choose(files: list[Fetched]) -> Fetched | None:
-    """The file whose parse becomes the report's data: best status, then most cells; the page wins ties
-    only when it has tables of its own (otherwise a report attachment is the report)."""
+    """The file whose parse becomes the report's data (its URL and type become the report's
+    document_url/document_type): the best parse wins — status, then most cells. On a tie the page
+    wins only when it has tables of its own; otherwise an attachment is the report (text on the page,
+    tables or a scan in the attachment). Unparsed files: the last readable one, else the first."""
     candidates = [f for f in files if f.parsed is not None]
     if not candidates:
         readable = [f for f in files if f.extracted is not None]
         return readable[-1] if readable else (files[0] if files else None)
-    return max(candidates, key=lambda f: (score(f.parsed), f.role != "page"))
+
+    def tie(f: Fetched) -> int:
+        if f.role != "page":
+            return 1
+        return 2 if f.extracted is not None and f.extracted.tables else 0
+
+    return max(candidates, key=lambda f: (score(f.parsed), tie(f)))
 
 
 _BODY_SUFFIX = "(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会)"
