@@ -111,6 +111,8 @@ def _cell_text(td) -> str:
     s = td.text or "" if len(td) == 0 else etree.tostring(td, method="text", encoding=str, with_tail=False)
     if s.isascii():
         return " ".join(s.split())
+    if " " not in s and "\n" not in s and "\xa0" not in s and "\u3000" not in s and "\t" not in s and "\r" not in s:
+        return s
     return clean(s)
 
 
@@ -175,58 +177,69 @@ def _span(v, hi: int) -> int:
 
 def table_grid(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
     """(grid with spans expanded, source-cell ids, TSV lines of each row's own cells)."""
-    rows_t: list[dict[int, str]] = []
-    rows_i: list[dict[int, int]] = []
+    grid: list[list[str]] = []
+    ids: list[list[int]] = []
     lines: list[str] = []
-    pending: dict[int, list] = {}   # column -> [rows left, text, id] of a rowspan cell
-    next_id = 0
+    carry: list = []          # per column: [rows left, text, id] of a rowspan cell reaching down, or None
+    nid = 0
     for tr in _rows_of(table):
-        row_t: dict[int, str] = {}
-        row_i: dict[int, int] = {}
-
-        def take(c: int) -> None:
-            p = pending[c]
-            row_t[c], row_i[c] = p[1], p[2]
-            p[0] -= 1
-            if p[0] <= 0:
-                del pending[c]
+        row_t: list[str] = []
+        row_i: list[int] = []
         own: list[str] = []
         col = 0
         for td in tr:
-            if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+            tag = td.tag
+            if tag != "td" and tag != "th":
                 continue
-            while col in pending:
-                take(col)
+            while col < len(carry) and carry[col] is not None:
+                p = carry[col]
+                row_t.append(p[1])
+                row_i.append(p[2])
+                p[0] -= 1
+                if p[0] <= 0:
+                    carry[col] = None
                 col += 1
             text = _cell_text(td)
-            cs = _span(td.get("colspan"), 100)
-            rs = _span(td.get("rowspan"), 1000)
-            for k in range(cs):
-                row_t[col + k], row_i[col + k] = text, next_id
+            cs = td.get("colspan")
+            cs = _span(cs, 100) if cs else 1
+            rs = td.get("rowspan")
+            rs = _span(rs, 1000) if rs else 1
+            for _ in range(cs):
+                row_t.append(text)
+                row_i.append(nid)
                 if rs > 1:
-                    pending[col + k] = [rs - 1, text, next_id]
+                    while len(carry) <= col:
+                        carry.append(None)
+                    carry[col] = [rs - 1, text, nid]
+                col += 1
             own.append(text)
-            next_id += 1
-            col += cs
-        for c in sorted(pending):
-            if c not in row_t:
-                take(c)
+            nid += 1
+        if any(p is not None for p in carry[col:]):   # rowspan cells to the right of the row's own cells
+            for c in range(col, len(carry)):
+                p = carry[c]
+                if p is None:
+                    row_t.append("")
+                    row_i.append(-1)
+                    continue
+                row_t.append(p[1])
+                row_i.append(p[2])
+                p[0] -= 1
+                if p[0] <= 0:
+                    carry[c] = None
         if row_t:
-            rows_t.append(row_t)
-            rows_i.append(row_i)
+            grid.append(row_t)
+            ids.append(row_i)
             lines.append("\t".join(own))
-    width = max((max(r) + 1 for r in rows_t), default=0)
-    grid = [[r.get(c, "") for c in range(width)] for r in rows_t]
-    ids = []
-    for r in rows_i:  # positions no cell covers get ids of their own (never merged with a neighbour)
-        row = []
-        for c in range(width):
-            if c in r:
-                row.append(r[c])
-            else:
-                row.append(next_id)
-                next_id += 1
-        ids.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for r, i in zip(grid, ids):   # positions no cell covers get ids of their own (never merged with a neighbour)
+        for c in range(len(r)):
+            if i[c] < 0:
+                i[c] = nid
+                nid += 1
+        while len(r) < width:
+            r.append("")
+            i.append(nid)
+            nid += 1
     return grid, ids, lines
 
 
@@ -356,7 +369,7 @@ def extract_html(data: bytes | str, url: str | None = None, content_type: str | 
     attachments = find_attachments(root, url)
     ex = Extracted(kind="html", text=text, tables=r.tables, meta=meta, attachments=attachments,
                    table_cell_ids=r.ids)
-    content_len = len(re.sub(r"\s", "", text)) - sum(len(a["text"]) for a in attachments)
+    content_len = len("".join(text.split())) - sum(len(a["text"]) for a in attachments)
     if content_len < 50 and not r.tables:
         if attachments:
             ex.problem, ex.detail = "attachment_only", f"no report text on the page; {len(attachments)} attachment link(s)"

@@ -20,24 +20,26 @@ _BALANCE_LEFT = ("new", "carried_over")
 _BALANCE_RIGHT = ("total", "carry_forward")
 
 
-def _sum_check(cid: str, left: list[str], right: list[str], cells: dict[str, Cell], what: str) -> Check:
-    involved = left + right
-    vals = {}
+def _sum_check(cid: str, left: tuple, right: tuple, cells: dict[str, Cell], what: str) -> Check:
+    lhs = rhs = 0
     blanks = False
-    for c in involved:
-        cell = cells.get(c)
-        if cell is None or cell.value is None:
-            flags = cell.flags if cell is not None else ["missing"]
-            if "ambiguous" in flags or "glued_ambiguous" in flags:
-                return Check(cid, AMBIGUOUS, involved, f"{c} could not be read unambiguously")
-            if "blank" in flags or "marker" in flags:
-                blanks = True
-                vals[c] = 0
-                continue
-            return Check(cid, NOT_ASSESSABLE, involved, f"{c} is missing")
-        vals[c] = cell.value
-    lhs = sum(vals[c] for c in left)
-    rhs = sum(vals[c] for c in right)
+    for side, ids in ((0, left), (1, right)):
+        for c in ids:
+            cell = cells.get(c)
+            v = None if cell is None else cell.value
+            if v is None:
+                flags = cell.flags if cell is not None else ("missing",)
+                if "ambiguous" in flags or "glued_ambiguous" in flags:
+                    return Check(cid, AMBIGUOUS, [*left, *right], f"{c} could not be read unambiguously")
+                if "blank" in flags or "marker" in flags:
+                    blanks = True
+                    continue
+                return Check(cid, NOT_ASSESSABLE, [*left, *right], f"{c} is missing")
+            if side:
+                rhs += v
+            else:
+                lhs += v
+    involved = [*left, *right]
     if abs(lhs - rhs) < 1e-9:
         return Check(cid, PASS, involved, f"{what}: {lhs} = {rhs}" + (" (blank cells as 0)" if blanks else ""))
     if blanks:
@@ -70,7 +72,7 @@ def _specs(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> tuple[tuple[str, tup
 
 def table_checks(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[Check]:
     cells = rep.cells
-    out = [_sum_check(cid, list(left), list(right), cells, what)
+    out = [_sum_check(cid, left, right, cells, what)
            for cid, left, right, what in _specs(tuple(t3_rows), t3_fmt or "gov2021", bool(t4_found))]
     out.append(domain_check(rep))
     return out

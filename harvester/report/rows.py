@@ -70,31 +70,33 @@ def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None) ->
     """Rows of a grid. ``ids`` gives each position's source cell (same id = same merged cell)."""
     rows: list[Row] = []
     pending: list[str] = []
-    prev_ids: list[int] | None = None
+    prev: list[int] | None = None
     for r, cells in enumerate(grid):
-        rid = ids[r] if ids and r < len(ids) else None
-        items: list[tuple[str, str]] = []   # ('v', raw) value-like, ('l', text) label
-        last_id = object()
-        for c, text in enumerate(cells):
-            if rid is not None and c < len(rid):
-                cid = rid[c]
-                if cid == last_id:
-                    continue  # horizontal span
-                last_id = cid
-                if prev_ids is not None and c < len(prev_ids) and prev_ids[c] == cid:
-                    continue  # rowspan continuation: belongs to a row above
-            elif c > 0 and rid is None and text == cells[c - 1] and parse_value(text) is None:
-                continue  # no identity grid: collapse repeated label text only (values may repeat)
-            v = parse_value(text)
-            items.append(("v", text.strip()) if v is not None else ("l", text))
-        prev_ids = rid
-        k = len(items)
-        while k > 0 and items[k - 1][0] == "v":
+        rid = ids[r] if ids is not None and r < len(ids) else None
+        own: list[str] = []
+        if rid is not None and len(rid) == len(cells):
+            above = prev if prev is not None and len(prev) == len(rid) else None
+            last = None
+            for c, cid in enumerate(rid):
+                if cid == last:
+                    continue            # horizontal span
+                last = cid
+                if above is not None and above[c] == cid:
+                    continue            # rowspan continuation: belongs to a row above
+                own.append(cells[c])
+        else:
+            for c, text in enumerate(cells):
+                if c and text == cells[c - 1] and parse_value(text) is None:
+                    continue            # no identity grid: collapse repeated label text only (values may repeat)
+                own.append(text)
+        prev = rid
+        k = len(own)
+        while k and parse_value(own[k - 1]) is not None:
             k -= 1
-        values = [t for _, t in items[k:]]
-        label = squash("".join(t for kind, t in items[:k] if kind == "l"))
-        if values and any(values) or (values and label):
-            rows.append(Row(label, values, context=squash("".join(pending)), source="grid"))
+        values = [t.strip() for t in own[k:]]
+        label = squash("".join(t for t in own[:k] if parse_value(t) is None))
+        if values and (label or any(values)):
+            rows.append(Row(label, values, context=squash("".join(pending)) if pending else "", source="grid"))
             pending = []
         elif label:
             pending.append(label)
