@@ -10,7 +10,13 @@ VENV=${VENV:-.venv}
 #   fonts-wqy-zenhei  a CJK font, so simulated scanned reports (（图片版）) render Chinese glyphs
 #   chromium          the browser scrapy-playwright drives for JavaScript-built lists (Playwright cannot
 #                     download its own browser here; harvester.settings points it at /usr/lib/chromium)
-DEBIAN_PACKAGES=(fonts-wqy-zenhei chromium ${HARVESTER_DEBIAN_PACKAGES:-})
+#   libreoffice-writer-nogui  LibreOffice headless: converts DOC/WPS (and RTF as a fallback) to DOCX
+#                     (harvester/extract/convert.py; the smallest package set whose soffice --convert-to works)
+#   antiword          reads a Word 97-2003 DOC's text when LibreOffice cannot
+#   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng  OCR of scanned reports and images (HARVESTER_OCR=1)
+#                     with the Chinese model and the English one, which reads the digits better
+DEBIAN_PACKAGES=(fonts-wqy-zenhei chromium libreoffice-writer-nogui antiword tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
+                 ${HARVESTER_DEBIAN_PACKAGES:-})
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
