@@ -1,8 +1,16 @@
 """One crawl run: the database handle, per-site bookkeeping, and the outcome of every site.
 
 The spider, the pipelines and this extension share one `CrawlContext` per crawler. At the end the
-extension turns what each site did into an outcome (ok, unreachable, robots_disallowed, blocked,
-no_report_column, no_reports) with a reason, stores it with the run, and closes the database.
+extension turns what each site did into an outcome with a reason, stores it with the run, and closes the
+database:
+
+    ok                 report pages were found
+    robots_disallowed  robots.txt forbids the start page (or every way to the report column)
+    blocked            an anti-bot challenge (412 $_ts, 521 __jsluid, cookie loop) answered instead of pages
+    unreachable        the start page never answered (refused, DNS, TLS on both schemes, timeouts, HTTP errors)
+    no_report_column   no 政府信息公开年报 column was found from the start page
+    no_reports         the column was found but lists no annual report
+    layout_changed     no column or no reports now, though an earlier run found reports on the site
 """
 from __future__ import annotations
 
@@ -34,6 +42,12 @@ class SiteStats:
     report_items: int = 0              # report candidates handed to the pipelines
     reports: Counter = field(default_factory=Counter)  # new / updated / unchanged / failed
     problems: int = 0
+    hosts: set[str] = field(default_factory=set)        # hosts the site moved to (its start page redirected there)
+    moved_to: str | None = None
+    robots_denied: list[str] = field(default_factory=list)  # URLs robots.txt kept us from (after the start page)
+    backoffs: int = 0                  # 429/503 answers waited out
+    rendered: int = 0                  # pages rendered in the browser
+    soft_404s: int = 0
 
     def outcome(self) -> tuple[str, str]:
         if self.robots_blocked_entry:
@@ -43,12 +57,22 @@ class SiteStats:
         if not self.entry_ok:
             return UNREACHABLE, self.entry_error or "the start page never answered"
         if not self.column_urls:
+            if self.robots_denied and not [e for e in self.column_errors if "robots" not in e]:
+                return ROBOTS, f"robots.txt disallows the way to the report column ({self.robots_denied[0]})"
             if self.column_errors:
                 return NO_COLUMN, "; ".join(self.column_errors[:3])
             return NO_COLUMN, "no link to a 政府信息公开年报 column was found from the start page"
         if not self.report_items:
             return NO_REPORTS, f"the report column ({min(self.column_urls)}) lists no annual report"
-        return OK, f"{self.report_items} report pages, {self.reports['new']} new, {self.reports['updated']} updated"
+        extra = []
+        if self.moved_to:
+            extra.append(f"moved to {self.moved_to}")
+        if self.backoffs:
+            extra.append(f"waited out {self.backoffs} rate-limit answers")
+        if self.rendered:
+            extra.append(f"{self.rendered} pages rendered in the browser")
+        return OK, (f"{self.report_items} report pages, {self.reports['new']} new, {self.reports['updated']} updated"
+                    + ("; " + "; ".join(extra) if extra else ""))
 
 
 class CrawlContext:
@@ -80,6 +104,38 @@ class CrawlContext:
     def site(self, site_id: str) -> SiteStats:
         return self.stats.setdefault(site_id, SiteStats())
 
+    def on_site(self, site_id: str, url: str) -> bool:
+        """Stay on the registry's domains: the site's host, its www twin and sub-domains, its listed extra
+        domains, and a host its start page moved to."""
+        from urllib.parse import urlsplit
+
+        site = self.sites.get(site_id)
+        if site is None:
+            return False
+        host = (urlsplit(url).hostname or "").lower()
+        base = site.host[4:] if site.host.startswith("www.") else site.host
+        if host in (site.host, base) or host in site.extra_domains or host in self.site(site_id).hosts:
+            return True
+        return not base.replace(".", "").isdigit() and host.endswith("." + base)
+
+    def judge(self, site_id: str, st: SiteStats) -> tuple[str, str]:
+        """The site's outcome; no column or no reports on a site that had reports in an earlier run is a
+        changed layout."""
+        outcome, reason = st.outcome()
+        if outcome in (NO_COLUMN, NO_REPORTS):
+            try:
+                history = self.store.previous_site_outcomes(site_id, before_run=self.run_id)
+            except Exception:  # noqa: BLE001 - history is a refinement; never lose the outcome over it
+                log.exception("reading the site's history failed")
+                history = []
+            found = next((h for h in history if (h.get("reports_found") or 0) > 0), None)
+            if found is not None:
+                when = found.get("recorded_at")
+                day = when.date().isoformat() if hasattr(when, "date") else str(when or "")[:10]
+                return LAYOUT_CHANGED, (f"{found['reports_found']} report pages found in run {found['run_id']}"
+                                        f"{' (' + day + ')' if day else ''}, none now: {reason}")
+        return outcome, reason
+
     def event(self, site_id: str | None, url: str, kind: str, reason: str, level: str = "warning") -> None:
         if site_id:
             self.site(site_id).problems += 1
@@ -91,7 +147,7 @@ class CrawlContext:
             return
         totals: Counter = Counter()
         for sid, st in self.stats.items():
-            outcome, reason = st.outcome()
+            outcome, reason = self.judge(sid, st)
             self.outcomes[sid] = (outcome, reason)
             totals[outcome] += 1
             self.store.record_site_outcome(

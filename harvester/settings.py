@@ -44,7 +44,9 @@ DOWNLOAD_MAXSIZE = HARVESTER_MAX_DOCUMENT_BYTES
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]   # 429 and 503 are waited out by BackoffMiddleware (Retry-After)
+HARVESTER_BACKOFF_TIMES = int(os.environ.get("HARVESTER_BACKOFF_TIMES", "5"))           # 429/503 retries per request
+HARVESTER_MAX_RETRY_AFTER = float(os.environ.get("HARVESTER_MAX_RETRY_AFTER", "120"))   # seconds; longer: give up
 HTTPERROR_ALLOW_ALL = True          # the spider records every non-200 with its reason instead of dropping it
 REDIRECT_ENABLED = True
 COOKIES_ENABLED = True
@@ -62,4 +64,37 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "harvester.crawlrun.CrawlRunExtension": 500,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "spiders.middlewares.PoliteAutoThrottle": 0,      # AutoThrottle that keeps a Retry-After hold
 }
+# obstacles (spiders/middlewares.py): Retry-After backoff, cookie loops, lying charsets, TLS → the other
+# scheme, redirects kept on the registry's domains
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.SiteGuardMiddleware": 120,
+    "spiders.middlewares.SchemeFallbackMiddleware": 540,
+    "spiders.middlewares.BackoffMiddleware": 560,
+    "spiders.middlewares.EncodingMiddleware": 580,
+    "spiders.middlewares.ObstacleMiddleware": 650,
+}
+
+# --- the browser, only for pages whose links a script writes (scrapy-playwright, Debian's chromium) -----
+HARVESTER_CHROMIUM = os.environ.get("HARVESTER_CHROMIUM") or next(
+    (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+     if os.path.exists(p)), "")
+HARVESTER_BROWSER = os.environ.get("HARVESTER_BROWSER", "1") != "0" and bool(HARVESTER_CHROMIUM)
+if HARVESTER_BROWSER:
+    # the handler passes every request without meta["playwright"] to Scrapy's own HTTP handler
+    DOWNLOAD_HANDLERS = {
+        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    }
+    PLAYWRIGHT_BROWSER_TYPE = "chromium"
+    PLAYWRIGHT_LAUNCH_OPTIONS = {
+        "executable_path": HARVESTER_CHROMIUM, "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+    }
+    PLAYWRIGHT_MAX_CONTEXTS = 1
+    PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+    PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+    PLAYWRIGHT_ABORT_REQUEST = "spiders.middlewares.abort_browser_request"

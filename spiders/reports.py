@@ -5,7 +5,14 @@ column page ──(pagination, sub-columns, shells)──► column pages
 column page ──(report items)──► detail page ──(attachments, chained)──► one ReportItem
 column page ──(report item that is a file)──► one ReportItem
 
-Every failure is recorded with its reason in the crawl run (crawl_events) and the crawl goes on.
+The family adapter (spiders/platforms) says how a column lists its pages: TRS pagination scripts, a Hanweb
+data-proxy POST or jpaas API, the gkmlpt JSON API, plain 下一页 links. A page whose links only a browser
+can see (a computed location.replace shell, a list written by script with no API the adapter knows) is
+fetched once more through scrapy-playwright — only that page, never a document.
+
+Every failure is recorded with its reason in the crawl run (crawl_events) and the crawl goes on. Walls
+are named, never climbed: robots.txt is obeyed, anti-bot challenges (412 $_ts, 521 __jsluid, cookie
+loops) make the site `blocked`, soft 404s are not reports.
 """
 from __future__ import annotations
 
@@ -20,10 +27,10 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from harvester.crawlrun import crawl_context
 from harvester.extract.metadata import meta_from_html
 from harvester.items import Fetched, ReportItem
-from harvester.obstacles import challenge_reason
+from harvester.obstacles import challenge_reason, soft_404_reason
 from harvester.titles import is_report_title, norm_title
-from spiders.platforms import adapter_for
-from spiders.platforms.base import (COLUMN_HREF, COLUMN_TEXT, DETAIL_HINT, PORTAL_HREF, PORTAL_TEXT,
+from spiders.platforms import ADAPTERS, adapter_for
+from spiders.platforms.base import (COLUMN_HREF, COLUMN_TEXT, DETAIL_HINT, PORTAL_HREF, PORTAL_TEXT, Fetch,
                                     is_document_url)
 
 MAX_ENTRY_HOPS = 3          # home → disclosure portal → sub-portal → column
@@ -39,10 +46,25 @@ def _header(response, name: str) -> str:
     return value.decode("latin-1") if value else ""
 
 
-def _base_domain(host: str) -> str:
-    if re.fullmatch(r"[\d.]+", host or ""):
-        return host
-    return host[4:] if host.startswith("www.") else host
+def _is_html(response) -> bool:
+    return isinstance(response, scrapy.http.HtmlResponse)
+
+
+def _content_type(response) -> str:
+    """The Content-Type header, with the charset the page was really read in when the header lies or is silent."""
+    ctype = _header(response, "Content-Type")
+    enc = getattr(response, "_encoding", None)        # set by EncodingMiddleware when it re-read the bytes
+    if enc and _is_html(response):
+        base = ctype.split(";", 1)[0].strip() or "text/html"
+        return f"{base}; charset={enc}"
+    return ctype
+
+
+COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment")
+
+
+def _column_meta(meta: dict) -> dict:
+    return {k: meta[k] for k in COLUMN_KEYS if k in meta}
 
 
 class ReportsSpider(scrapy.Spider):
@@ -67,22 +89,32 @@ class ReportsSpider(scrapy.Spider):
         return self.ctx.sites[response_or_request.meta["site_id"]]
 
     def _on_site(self, site, url: str) -> bool:
-        """Stay on the registry's domains: the site's host, its www twin and its sub-domains."""
-        host = urlsplit(url).hostname or ""
-        base = _base_domain(site.host)
-        return host == site.host or host == base or host.endswith("." + base) or host in site.extra_domains
+        """Stay on the registry's domains: the site's host, its www twin and its sub-domains, listed extra
+        domains, and the host its start page moved to."""
+        return self.ctx.on_site(site.site_id, url)
+
+    def _adapter(self, response, site):
+        """The adapter that asked for this response (API pages), else the one for the page."""
+        name = response.meta.get("platform")
+        return ADAPTERS[name] if name in ADAPTERS else adapter_for(response, site.platform)
 
     def _check_response(self, response) -> bool:
-        """Record blocks and HTTP errors; True when the page can be read."""
+        """Record blocks, soft 404s and HTTP errors; True when the page can be read."""
         sid = response.meta["site_id"]
         st = self.ctx.site(sid)
+        role = response.meta.get("role")
         headers = {"set-cookie": [v.decode("latin-1") for v in response.headers.getlist("Set-Cookie")]}
-        reason = challenge_reason(response.status, headers, response.body)
+        reason = response.meta.get("obstacle") or challenge_reason(response.status, headers, response.body)
         if reason:
             st.blocked = reason
-            self.ctx.event(sid, response.url, "blocked", reason)
+            self.ctx.event(sid, response.url, "blocked", f"{role} page: {reason}")
             return False
-        role = response.meta.get("role")
+        if 300 <= response.status < 400:
+            reason = f"HTTP {response.status} redirect not followed"
+            if role == "entry" and response.meta.get("hops", 0) == 0:
+                st.entry_error = f"start page: {reason}"
+            self.ctx.event(sid, response.url, f"http_{response.status}", f"{role} page: {reason}")
+            return False
         if response.status >= 400:
             reason = f"HTTP {response.status}"
             if role == "entry" and response.meta.get("hops", 0) == 0:
@@ -91,12 +123,58 @@ class ReportsSpider(scrapy.Spider):
                 st.column_errors.append(f"column {response.url} returned HTTP {response.status}")
             self.ctx.event(sid, response.url, f"http_{response.status}", f"{role} page: {reason}")
             return False
-        if role in ("entry", "column"):
-            st.entry_ok = True
         if not hasattr(response, "text"):
+            if role in ("entry", "column"):
+                st.entry_ok = True
             self.ctx.event(sid, response.url, "not_html", f"{role} page is not HTML ({_header(response, 'Content-Type')})")
             return False
+        if not response.meta.get("adapter_state"):      # API answers are JSON/XML, not pages
+            title = " ".join(response.xpath("//title/text()").getall()) if _is_html(response) else ""
+            visible = " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+                               .getall()) if _is_html(response) else response.text
+            soft = soft_404_reason(response.status, title, visible)
+            if soft:
+                st.soft_404s += 1
+                if role == "entry" and response.meta.get("hops", 0) == 0:
+                    st.entry_error = f"start page: {soft}"
+                elif role == "column":
+                    st.column_errors.append(f"column {response.url}: {soft}")
+                self.ctx.event(sid, response.url, "soft_404", f"{role} page: {soft}")
+                return False
+        if role in ("entry", "column"):
+            st.entry_ok = True
         return True
+
+    def _render(self, response, callback, meta: dict):
+        """The same page once more, in the browser (scrapy-playwright), when the settings have one."""
+        sid = meta["site_id"]
+        if not self.settings.getbool("HARVESTER_BROWSER"):
+            self.ctx.event(sid, response.url, "needs_browser",
+                           "the page builds its links with JavaScript and no browser is configured "
+                           "(HARVESTER_BROWSER / HARVESTER_CHROMIUM)")
+            return None
+        from scrapy_playwright.page import PageMethod
+        self.ctx.site(sid).rendered += 1
+        self.ctx.event(sid, response.url, "rendered", "links written by JavaScript: rendering the page in the browser",
+                       level="info")
+        return scrapy.Request(response.url, callback=callback, errback=self.on_error, dont_filter=True,
+                              meta={**meta, "rendered": True, "playwright": True, "playwright_context": "render",
+                                    "playwright_context_kwargs": {"ignore_https_errors": True,
+                                                                  "java_script_enabled": True},
+                                    "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
+
+    def _requests_for(self, fetches: list[Fetch], adapter, meta: dict, site) -> list:
+        out = []
+        for f in fetches:
+            if not self._on_site(site, f.url):
+                continue
+            m = dict(meta)
+            if f.state:
+                m["adapter_state"] = f.state
+                m["platform"] = adapter.name
+            out.append(scrapy.Request(f.url, method=f.method, body=f.body, headers=f.headers or None,
+                                      callback=self.parse_column, errback=self.on_error, meta=m))
+        return out
 
     # ---- entry: find the 年报 column -----------------------------------------------------------
     def parse_entry(self, response):
@@ -109,12 +187,14 @@ class ReportsSpider(scrapy.Spider):
             yield response.follow(target, callback=self.parse_entry, errback=self.on_error,
                                   meta={"site_id": site.site_id, "role": "entry", "hops": hops + 1})
             return
-        if self._looks_like_column(response):
+        if self._looks_like_column(response, adapter):
             yield from self._column(response, {"site_id": site.site_id, "role": "column", "depth_in_column": 0,
                                                "column_root": response.url.rsplit("/", 1)[0] + "/"})
             return
         columns, portals = [], []
+        anchors = 0
         for url, text, _a in adapter.links(response):
+            anchors += 1
             if not self._on_site(site, url) or is_document_url(url):
                 continue
             path = urlsplit(url).path
@@ -125,18 +205,27 @@ class ReportsSpider(scrapy.Spider):
         for url in dict.fromkeys(columns):
             yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
                                  meta={"site_id": site.site_id, "role": "column", "depth_in_column": 0,
-                                       "column_root": url.rsplit("/", 1)[0] + "/"})
+                                       "column_root": url.split("#")[0].rsplit("/", 1)[0] + "/",
+                                       "fragment": urlsplit(url).fragment})
         if not columns and hops < MAX_ENTRY_HOPS:
             for url in dict.fromkeys(portals):
                 yield scrapy.Request(url, callback=self.parse_entry, errback=self.on_error,
                                      meta={"site_id": site.site_id, "role": "entry", "hops": hops + 1})
+        if not columns and not portals and anchors < 3 and not response.meta.get("rendered") \
+                and adapter.needs_browser(response):
+            req = self._render(response, self.parse_entry, {"site_id": site.site_id, "role": "entry", "hops": hops})
+            if req is not None:
+                yield req
 
-    def _looks_like_column(self, response) -> bool:
+    def _looks_like_column(self, response, adapter=None) -> bool:
+        adapter = adapter or adapter_for(response)
+        if adapter.is_report_column(response):
+            return True
         name = " ".join(response.xpath("//meta[@name='ColumnName' or @name='columnname']/@content").getall())
         if COLUMN_TEXT.search(norm_title(name)):
             return True
         return bool(COLUMN_HREF.search(urlsplit(response.url).path)) and any(
-            is_report_title(text) for _u, text, _a in adapter_for(response).links(response))
+            is_report_title(text) for _u, text, _a in adapter.links(response))
 
     # ---- the column: pages, sub-columns, report items ------------------------------------------
     def parse_column(self, response):
@@ -146,20 +235,28 @@ class ReportsSpider(scrapy.Spider):
     def _column(self, response, meta):
         site, sid = self._site(response), meta["site_id"]
         st = self.ctx.site(sid)
-        adapter = adapter_for(response, site.platform)
-        column_meta = {k: meta[k] for k in ("site_id", "role", "depth_in_column", "column_root")}
-        target = adapter.shell_target(response)
-        if target and self._on_site(site, target):
-            yield response.follow(target, callback=self.parse_column, errback=self.on_error, meta=column_meta)
-            return
-        st.column_urls.add(response.url)
-        pages = adapter.list_pages(response)[: self.settings.getint("HARVESTER_MAX_LIST_PAGES", 200)]
-        for url in pages:
-            if url != response.url and self._on_site(site, url):
-                yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error, meta=column_meta)
+        adapter = self._adapter(response, site)
+        column_meta = _column_meta(meta)
+        api = bool(response.meta.get("adapter_state"))
+        if not api:
+            target = adapter.shell_target(response)
+            if target and self._on_site(site, target):
+                yield response.follow(target, callback=self.parse_column, errback=self.on_error, meta=column_meta)
+                return
+            st.column_urls.add(response.url.split("#")[0])
+        fetches = [f for f in adapter.page_requests(response) if f.url != response.url or f.method != "GET"]
+        fetches = fetches[: self.settings.getint("HARVESTER_MAX_LIST_PAGES", 200)]
+        yield from self._requests_for(fetches, adapter, column_meta, site)
         root, depth = meta.get("column_root", ""), meta.get("depth_in_column", 0)
-        page_set = set(pages)
-        for item in adapter.list_items(response):
+        page_set = {f.url for f in fetches}
+        items = adapter.list_items(response)
+        if not api and not fetches and not response.meta.get("rendered") \
+                and not any(is_report_title(i.title) for i in items) and adapter.needs_browser(response):
+            req = self._render(response, self.parse_column, column_meta)
+            if req is not None:
+                yield req
+                return
+        for item in items:
             if not self._on_site(site, item.url):
                 continue
             if is_report_title(item.title):
@@ -215,7 +312,7 @@ class ReportsSpider(scrapy.Spider):
                     text = norm_title(a.attrib.get("title") or " ".join(a.css("::text").getall()))
                     attachments.setdefault(url, text)
         page = Fetched(url=response.url, role="page", status=response.status, body=response.body,
-                       content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
+                       content_type=_content_type(response), etag=_header(response, "ETag"),
                        last_modified=_header(response, "Last-Modified"))
         report = ReportItem(site_id=sid, title=title, page_url=response.url,
                             column_url=response.meta.get("column_url", ""), list_date=response.meta.get("list_date"),
@@ -278,10 +375,16 @@ class ReportsSpider(scrapy.Spider):
         kind, reason = self._classify(failure)
         role = request.meta.get("role")
         st = self.ctx.site(sid)
-        if role == "entry" and request.meta.get("hops", 0) == 0:
+        if request.meta.get("playwright"):
+            kind, reason = "render_failed", f"the browser could not render the page: {reason}"
+        if role == "entry" and request.meta.get("hops", 0) == 0 and not request.meta.get("rendered"):
             if kind == "robots_disallowed":
                 st.robots_blocked_entry = True
             st.entry_error = f"start page: {reason}"
+        elif kind == "robots_disallowed":
+            st.robots_denied.append(request.url)
+            if role == "column":
+                st.column_errors.append(f"column {request.url}: {reason}")
         elif role == "column":
             st.column_errors.append(f"column {request.url}: {reason}")
         self.ctx.event(sid, request.url, kind, f"{role} page: {reason}")

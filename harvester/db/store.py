@@ -784,3 +784,16 @@ class Store:
                     select(SiteOutcome.outcome, func.count()).where(SiteOutcome.run_id == run_id)
                     .group_by(SiteOutcome.outcome).order_by(SiteOutcome.outcome))}
         return result
+
+    # ------------------------------------------------------------------ site history (read only)
+
+    def previous_site_outcomes(self, site_id: str, before_run: int | None = None, limit: int = 10) -> list[dict]:
+        """The site's outcomes in earlier runs, newest first: run_id, outcome, reason, reports_found, requests,
+        recorded_at (for telling a site whose layout changed from one that never had reports)."""
+        with self._read() as conn:
+            stmt = select(SiteOutcome.run_id, SiteOutcome.outcome, SiteOutcome.reason, SiteOutcome.reports_found,
+                          SiteOutcome.requests, SiteOutcome.recorded_at).where(SiteOutcome.site_id == site_id)
+            if before_run is not None:
+                stmt = stmt.where(SiteOutcome.run_id < before_run)
+            rows = conn.execute(stmt.order_by(SiteOutcome.run_id.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]

@@ -8,6 +8,13 @@
 
 Responses carry Content-Type (as the world says, lies included), Content-Length, Last-Modified and
 an ETag; If-None-Match / If-Modified-Since get 304. Unknown paths get an nginx-style 404 page.
+A resource may also answer per request (`Resource.handler`: the Hanweb dataproxy POST, JSON list APIs).
+
+Every listener speaks both plain HTTP and TLS on its one port (the first byte of a connection tells
+which; a self-signed certificate), so a page can be linked as http:// and as https://. Faults may
+close one of the two (`https_only`, `tls_broken`). A site with `moved_301` is served on a second
+address (its new domain, host_base + 100 + index) while the old one answers 301 to the new one.
+`cross_site_links` starts an outside server (not in the registry) that pages link to.
 """
 from __future__ import annotations
 
@@ -15,7 +22,11 @@ import csv
 import email.utils
 import hashlib
 import ipaddress
+import socket
+import ssl
+import tempfile
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,6 +47,10 @@ class LoggedRequest:
     path: str            # path with the query string
     status: int
     user_agent: str = ""
+    at: float = 0.0      # time.time() when the response was sent
+    scheme: str = "http"
+    listener: str = ""   # host:port the request came in on
+    retry_after: str = ""  # the Retry-After header of the response, if any
 
 
 def _http_date(day: str) -> str:
@@ -45,9 +60,11 @@ def _http_date(day: str) -> str:
 
 def respond(site: Site, req: Request) -> Response:
     """The response a site gives to a request, faults applied (no I/O: usable without a server)."""
-    res = site.lookup(req.path)
+    res = (site.lookup(f"{req.path}?{req.query}") if req.query else None) or site.lookup(req.path)
     if res is None:
         resp = not_found()
+    elif res.handler is not None:
+        resp = res.handler(req)
     else:
         body = res.data()
         headers = {"Content-Type": res.content_type, **res.headers}
@@ -81,19 +98,24 @@ def _handler(site: Site, log: list, lock: threading.Lock):
         def version_string(self):
             return "nginx"
 
-        def _serve(self, with_body: bool) -> None:
+        def _serve(self, with_body: bool, body: bytes = b"") -> None:
             parts = urlsplit(self.path)
             path = unquote(parts.path) or "/"
+            scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+            listener = "%s:%d" % self.server.server_address[:2]
             req = Request(self.command, path, parts.query, {k.lower(): v for k, v in self.headers.items()},
-                          self.client_address[0])
+                          self.client_address[0], body=body, scheme=scheme, listener=listener)
             resp = respond(site, req)
             with lock:
                 log.append(LoggedRequest(site.site_id, self.command, self.path, resp.status,
-                                         self.headers.get("User-Agent", "")))
+                                         self.headers.get("User-Agent", ""), time.time(), scheme, listener,
+                                         resp.headers.get("Retry-After", "")))
             self.send_response(resp.status)
             for k, v in resp.headers.items():
-                if k.lower() != "content-length":
-                    self.send_header(k, v)
+                if k.lower() == "content-length":
+                    continue
+                for value in (v if isinstance(v, list) else [v]):   # several Set-Cookie headers
+                    self.send_header(k, value)
             self.send_header("Content-Length", resp.headers.get("Content-Length", str(len(resp.body))))
             self.end_headers()
             if with_body and resp.body:
@@ -107,9 +129,7 @@ def _handler(site: Site, log: list, lock: threading.Lock):
 
         def do_POST(self):  # noqa: N802
             n = int(self.headers.get("Content-Length") or 0)
-            if n:
-                self.rfile.read(n)
-            self._serve(True)
+            self._serve(True, self.rfile.read(n) if n else b"")
 
         def log_message(self, format, *args):  # quiet; requests are in RunningWorld.request_log
             pass
@@ -117,9 +137,72 @@ def _handler(site: Site, log: list, lock: threading.Lock):
     return Handler
 
 
+_TLS: ssl.SSLContext | None = None
+_TLS_LOCK = threading.Lock()
+
+
+def tls_context() -> ssl.SSLContext:
+    """A server context with a self-signed certificate made once per process (like many county portals'
+    certificates, it names no host the crawler asked for: crawlers do not verify it)."""
+    global _TLS
+    with _TLS_LOCK:
+        if _TLS is None:
+            import datetime as dt
+
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.x509.oid import NameOID
+
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "devportal.gov.cn")])
+            now = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+            cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                    .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=3650 * 3))
+                    .sign(key, hashes.SHA256()))
+            with tempfile.TemporaryDirectory() as tmp:
+                cert_path, key_path = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+                with open(cert_path, "wb") as fh:
+                    fh.write(cert.public_bytes(serialization.Encoding.PEM))
+                with open(key_path, "wb") as fh:
+                    fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                ctx.load_cert_chain(cert_path, key_path)
+            _TLS = ctx
+    return _TLS
+
+
 class _Server(ThreadingHTTPServer):
+    """Plain HTTP and TLS on one port: a connection whose first byte is 0x16 (a TLS handshake) is wrapped."""
     daemon_threads = True
     allow_reuse_address = True
+    site: Site | None = None
+
+    def finish_request(self, request, client_address):
+        try:
+            request.settimeout(10)
+            first = request.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if not first:
+            return
+        faults = self.site.faults if self.site is not None else set()
+        if first == b"\x16":
+            if "tls_broken" in faults:      # an old or broken TLS stack: the handshake never completes
+                return
+            try:
+                tls = tls_context().wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+            try:
+                self.RequestHandlerClass(tls, client_address, self)
+            finally:
+                tls.close()
+            return
+        if "https_only" in faults:          # nothing answers plain HTTP
+            return
+        self.RequestHandlerClass(request, client_address, self)
 
 
 @dataclass
@@ -127,8 +210,10 @@ class RunningWorld:
     world: World
     host_base: str
     port: int
-    sites: dict[str, str] = field(default_factory=dict)          # site_id -> base URL
+    sites: dict[str, str] = field(default_factory=dict)          # site_id -> base URL (as the registry has it)
+    served: dict[str, str] = field(default_factory=dict)         # site_id -> base URL where its pages are
     request_log: list[LoggedRequest] = field(default_factory=list)
+    outsider: str = ""                                           # base URL of the outside server, if any
     _servers: dict[str, _Server] = field(default_factory=dict)
     _addr: dict[str, tuple[str, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -139,6 +224,11 @@ class RunningWorld:
         with self._lock:
             return Counter(r.path for r in self.request_log if r.site_id == site_id)
 
+    def log(self, site_id: str) -> list[LoggedRequest]:
+        """The site's requests in the order they were answered."""
+        with self._lock:
+            return [r for r in self.request_log if r.site_id == site_id]
+
     def url(self, site_id: str, path: str = "/") -> str:
         return self.sites[site_id] + path
 
@@ -146,7 +236,9 @@ class RunningWorld:
         return self.url(site_id, self.world.site(site_id).start_path)
 
     def expected_reports(self) -> list[ExpectedReport]:
-        return self.world.expected_reports(self.sites)
+        """Ground truth at the URLs where the pages really are (a moved site's new address, https for
+        an https-only site)."""
+        return self.world.expected_reports({sid: self.served.get(sid, base) for sid, base in self.sites.items()})
 
     # -- control --------------------------------------------------------------------------------
     def set_fault(self, site_id: str, name: str, on: bool = True) -> None:
@@ -161,14 +253,40 @@ class RunningWorld:
                 self._stop_site(site_id)
             elif site_id not in self._servers:
                 self._start_site(site, *self._addr[site_id])
+        self._extras(site)
+
+    def _listen(self, key: str, site: Site | None, host: str, port: int, log_as: str) -> _Server:
+        srv = _Server((host, port), _handler(site, self.request_log, self._lock) if site is not None
+                      else _outside_handler(log_as, self.request_log, self._lock))
+        srv.site = site
+        t = threading.Thread(target=srv.serve_forever, name=f"devportal-{key}", daemon=True)
+        t.start()
+        self._servers[key] = srv
+        return srv
 
     def _start_site(self, site: Site, host: str, port: int) -> None:
-        srv = _Server((host, port), _handler(site, self.request_log, self._lock))
-        t = threading.Thread(target=srv.serve_forever, name=f"devportal-{site.site_id}", daemon=True)
-        t.start()
-        self._servers[site.site_id] = srv
+        srv = self._listen(site.site_id, site, host, port, site.site_id)
         self._addr[site.site_id] = srv.server_address[:2]
-        self.sites[site.site_id] = f"http://{srv.server_address[0]}:{srv.server_address[1]}"
+        base = f"http://{srv.server_address[0]}:{srv.server_address[1]}"
+        self.sites[site.site_id] = base.replace("http://", "https://") if "tls_broken" in site.faults else base
+        self.served[site.site_id] = base.replace("http://", "https://") if "https_only" in site.faults else base
+
+    def _extras(self, site: Site) -> None:
+        """Second listeners some faults need: the moved site's new address, the outside server."""
+        if "moved_301" in site.faults and f"{site.site_id}+moved" not in self._servers:
+            host = site_host(self.host_base, 100 + site.index)
+            srv = self._listen(f"{site.site_id}+moved", site, host, self.port or _free_port(host), site.site_id)
+            new = f"http://{srv.server_address[0]}:{srv.server_address[1]}"
+            old_host, old_port = self._addr[site.site_id]
+            site.fault_state["moved_from"] = f"{old_host}:{old_port}"
+            site.fault_state["moved_to"] = new
+            self.served[site.site_id] = new
+        if "cross_site_links" in site.faults:
+            if "+outside" not in self._servers:
+                host = site_host(self.host_base, 200)
+                srv = self._listen("+outside", None, host, self.port or _free_port(host), OUTSIDE)
+                self.outsider = f"http://{srv.server_address[0]}:{srv.server_address[1]}"
+            site.fault_state["outsider"] = self.outsider
 
     def _stop_site(self, site_id: str) -> None:
         srv = self._servers.pop(site_id, None)
@@ -187,6 +305,34 @@ class RunningWorld:
         self.stop()
 
 
+OUTSIDE = "+outside"   # site id of the outside server's requests in the request log
+
+
+def _outside_handler(log_as: str, log: list, lock: threading.Lock):
+    """Another government's portal (not in the registry): every path is a small page; requests are logged."""
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = ('<html><head><meta charset="utf-8"><title>上级政府门户网站</title></head><body>'
+                    '<p>本网站不属于被抓取的站点。</p></body></html>').encode()
+            with lock:
+                log.append(LoggedRequest(log_as, "GET", self.path, 200, self.headers.get("User-Agent", ""),
+                                         time.time()))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, format, *args):
+            pass
+
+    return Handler
+
+
 def site_host(host_base: str, index: int) -> str:
     return str(ipaddress.IPv4Address(host_base) + index)
 
@@ -202,9 +348,10 @@ def start_world(world: World, *, host_base: str = "127.0.0.2", port: int = 0) ->
         if "down" in site.faults:   # an address nobody listens on
             p = port or _free_port(host)
             running._addr[site.site_id] = (host, p)
-            running.sites[site.site_id] = f"http://{host}:{p}"
+            running.sites[site.site_id] = running.served[site.site_id] = f"http://{host}:{p}"
             continue
         running._start_site(site, host, port)
+        running._extras(site)
     return running
 
 

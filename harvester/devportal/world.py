@@ -57,7 +57,8 @@ class Resource:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     last_modified: str | None = None      # YYYY-MM-DD
-    role: str = "page"                    # home, page, list, detail, attachment, shell, stub, static
+    role: str = "page"                    # home, page, list, detail, attachment, shell, stub, static, api
+    handler: Callable | None = None       # answers per request: (faults.Request) -> faults.Response
 
     def data(self) -> bytes:
         if self.body is None:
@@ -178,7 +179,8 @@ class Site:
         self.resources[path] = res
 
     def lookup(self, path: str) -> Resource | None:
-        """The resource at a path; a directory path serves its index page."""
+        """The resource at a path (a path with a query string when the resource is keyed with one: Hanweb's
+        downfile.jsp?…&filename=…); a directory path serves its index page."""
         if path in self.resources:
             return self.resources[path]
         if path.endswith("/"):
@@ -194,6 +196,7 @@ class World:
     sites: list[Site]
     reports: list[ExpectedReport]
     noise: list[NoiseItem]
+    unreachable: list[ExpectedReport] = field(default_factory=list)   # published behind a wall (robots, challenge)
 
     def site(self, site_id: str) -> Site:
         for s in self.sites:
@@ -205,7 +208,16 @@ class World:
         """Ground truth; URLs are site-relative paths unless `base_urls` (site_id → base URL) is given."""
         if not base_urls:
             return list(self.reports)
-        return [r.with_base(base_urls[r.site_id]) for r in self.reports]
+        out = []
+        for r in self.reports:
+            base = base_urls[r.site_id]
+            exp = r.with_base(base)
+            if "http_https_duplicates" in self.site(r.site_id).faults and r.page_url in self.site(r.site_id).fault_targets.get(
+                    "http_https_duplicates", ()):
+                tls = "https://" + base.split("://", 1)[1].rstrip("/")
+                exp.also_at = exp.also_at + [tls + r.page_url] + ([tls + r.document_url] if r.document_url != r.page_url else [])
+            out.append(exp)
+        return out
 
     def fingerprint(self) -> str:
         """Hash of every page's path and bytes (lazy documents excluded) and of the ground truth."""
@@ -939,17 +951,34 @@ def _trs_editor_inner(path: Path) -> str:
 BUILDERS = {"hongze": _build_hongze, "pingtan": _build_pingtan, "huaian": _build_huaian}
 
 
-def build_world(seed: int = 2024, *, sites: list[str] | None = None) -> World:
-    """The simulated world for a seed: same seed, same pages, same ground truth."""
-    out_sites, reports, noise = [], [], []
-    for index, spec in enumerate(SITES):
+def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: bool = False) -> World:
+    """The simulated world for a seed: same seed, same pages, same ground truth.
+
+    The default world is well-behaved: the TRS sites and one site per other CMS family (Hanweb jcms with
+    a jpaas column, gkmlpt, an unknown CMS, a JavaScript-built list), every one of them crawlable.
+    `obstacles=True` adds one small site per obstacle, each with its fault switched on (robots.txt
+    `Disallow: /`, anti-bot challenges, rate limits, lying charsets, soft 404s, a moved domain, TLS
+    trouble, cross-site links); reports behind a wall are in `World.unreachable`, not in the ground truth.
+    """
+    from .families import FAMILY_BUILDERS, FAMILY_SITES
+    from .obstacles import OBSTACLE_SITES, build_obstacle_site
+
+    specs = [(spec, BUILDERS[spec["site_id"]]) for spec in SITES]
+    specs += [(spec, FAMILY_BUILDERS[spec["site_id"]]) for spec in FAMILY_SITES]
+    if obstacles:
+        specs += [(spec, build_obstacle_site) for spec in OBSTACLE_SITES]
+    out_sites, reports, noise, unreachable = [], [], [], []
+    for index, (spec, build) in enumerate(specs):
         if sites is not None and spec["site_id"] not in sites:
             continue
         b = _Builder(seed, spec, index)
         _static(b)
-        BUILDERS[spec["site_id"]](b)
+        build(b)
         out_sites.append(b.site)
-        reports += b.reports
+        if spec.get("walled"):
+            unreachable += b.reports
+        else:
+            reports += b.reports
         noise += b.noise
     reports.sort(key=lambda r: (r.site_id, r.kind != "government", r.agency, r.year))
-    return World(seed, out_sites, reports, noise)
+    return World(seed, out_sites, reports, noise, unreachable)

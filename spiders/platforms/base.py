@@ -1,8 +1,21 @@
-"""The adapter interface and the link heuristics every family shares."""
+"""The adapter interface and the link heuristics every family shares.
+
+An adapter answers, for one response of its family:
+  detect(response)          is this page of my family?
+  is_report_column(resp)    is this page (or shell) the report column by its own structure?
+  page_requests(response)   the column's other pages as `Fetch`es (GET pages, a POST to a data proxy, JSON API
+                            pages); `list_pages` is the plain-GET shortcut most families need
+  list_items(response)      the column's items (links with title and date), from HTML, XML records or JSON
+  shell_target(response)    where a tiny forwarding page sends the browser (a literal URL), or None
+  needs_browser(response)   True when only a browser can see the page's links (computed shells, lists
+                            written by script with no API the adapter knows)
+  links(response)           every link of the page
+  body_selector(response)   the detail page's content container
+"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from harvester.extract.metadata import parse_date
@@ -26,6 +39,21 @@ class ListItem:
     title: str
     date: str | None = None
     is_document: bool = False
+
+
+@dataclass
+class Fetch:
+    """A request an adapter wants made for a column: a page, a POST to a data proxy, an API page."""
+    url: str
+    method: str = "GET"
+    body: str | None = None
+    headers: dict = field(default_factory=dict)
+    state: dict = field(default_factory=dict)   # adapter state carried to the response (meta["adapter_state"])
+
+
+_SCRIPT_WRITES = re.compile(r"createElement|innerHTML|appendChild|insertAdjacentHTML|document\.write|\.html\(|\.append\(")
+_LOCATION = re.compile(r"location\s*(?:\.\s*(?:replace|assign|href)|=)|window\.open|navigate\(")
+_EMPTY_LIST = re.compile(r"<(ul|ol|div|tbody|table)\b[^>]*(?:id|class)=[\"'][^\"']*[\"'][^>]*>\s*</\1>", re.I)
 
 
 def link_text(a) -> str:
@@ -61,6 +89,29 @@ class Platform:
     def list_pages(self, response) -> list[str]:
         """URLs of the other pages of the column page `response` (absolute, in order)."""
         return []
+
+    def page_requests(self, response) -> list[Fetch]:
+        """Requests for the column's other pages; by default GETs of `list_pages`."""
+        return [Fetch(u) for u in self.list_pages(response)]
+
+    def is_report_column(self, response) -> bool:
+        """The page is the report column (or the shell of one) by its family's own structure."""
+        return False
+
+    def needs_browser(self, response) -> bool:
+        """Only a browser sees this page's links: a forwarding script with a computed target, or an empty list
+        container filled by script. Only asked about entry and column pages the adapter found nothing on."""
+        text = response.text if hasattr(response, "text") else ""
+        if "<script" not in text.lower():
+            return False
+        scripts = " ".join(response.xpath("//script/text()").getall())
+        has_src = bool(response.xpath("//script[@src]"))
+        anchors = response.xpath("//body//a[@href]")
+        if len(text) < 4000 and _LOCATION.search(scripts) and self.shell_target(response) is None and not anchors:
+            return True           # a shell whose target is computed
+        if _EMPTY_LIST.search(text) and (has_src or _SCRIPT_WRITES.search(scripts)):
+            return True           # an empty list container and a script to fill it
+        return False
 
     def shell_target(self, response) -> str | None:
         """A tiny page that only forwards (location.replace, meta refresh): where to."""
