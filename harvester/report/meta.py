@@ -64,6 +64,16 @@ def title_from_text(text: str, limit: int = 3000) -> tuple[str | None, str | Non
     return title, agency, year
 
 
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff\d])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=[\d\u4e00-\u9fff])")
+
+
+def clean_title(title: str | None) -> str | None:
+    """The title as printed, without layout spaces ('头营镇 2023 年…年度报 告' -> '头营镇2023年…年度报告')."""
+    if not title:
+        return None
+    return _CJK_SPACE.sub("", nfkc(title)).strip() or None
+
+
 def report_identity(text: str, meta: dict, title: str | None = None) -> dict:
     """agency, year, title, publish_date from explicit title, page metadata and the text."""
     out: dict = {"title": None, "agency": None, "year": None, "publish_date": None}
@@ -96,4 +106,5 @@ def report_identity(text: str, meta: dict, title: str | None = None) -> dict:
             if 1 <= mo <= 12 and 1 <= d <= 31:
                 date = f"{y:04d}-{mo:02d}-{d:02d}"
     out["publish_date"] = date or None
+    out["title"] = clean_title(out["title"])
     return out

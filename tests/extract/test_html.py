@@ -33,13 +33,17 @@ def test_decoding_when_the_declared_charset_lies(declared, encoding):
     assert "一、总体情况" in ex.text and "本年度我局认真贯彻落实《条例》。" in ex.text
 
 
-def test_decoding_bom_header_and_charset_normalizer_fallback():
+def test_decoding_bom_header_big5_and_charset_normalizer_fallback():
     assert decode_html("\ufeff<p>中文</p>".encode("utf-8"))[0] == "<p>中文</p>"
     text, enc = decode_html("<p>政府信息公开</p>".encode("gb18030"), content_type="text/html; charset=GBK")
     assert text == "<p>政府信息公开</p>" and enc == "gb18030"
     big5 = "<html><body><p>政府資訊公開工作年度報告，依申請公開情況。</p></body></html>".encode("big5")
     text, _ = decode_html(big5, content_type="text/html; charset=big5")
     assert "政府資訊公開" in text
+    # neither UTF-8 nor GB18030 (a lone 0x80 byte) and nothing declared: charset-normalizer decides
+    latin = "<html><body><p>Prix: 12 € — café crème, déjà vu.</p></body></html>".encode("cp1252")
+    text, enc = decode_html(latin)
+    assert enc not in ("utf-8", "gb18030") and "12 €" in text
 
 
 def test_container_text_and_tables_in_place():

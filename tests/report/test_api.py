@@ -87,6 +87,22 @@ def test_pre2019_text_only_and_year_from_statistics_period():
     assert {"s1_overall", "s2_active", "s3_requests", "s4_review_litigation", "s5_problems"} <= set(rep.sections)
 
 
+def test_year_from_statistics_period_when_the_title_has_none():
+    cells = make_cells("gov2021", seed=8)
+    text = to_tsv("gov2021", cells, agency="头营镇", year=2023).replace(
+        "头营镇2023年政府信息公开工作年度报告", "头营镇政府信息公开工作年度报告").replace(
+        "本报告所列数据的统计期限自2023年1月1日至2023年12月31日。", "本报告统计数据从2023年1月1日至12月31日。")
+    rep = parse_bytes(text.encode())
+    assert rep.year == 2023 and rep.report_format == "gov2021" and rep.status == "parsed"
+
+
+def test_title_spacing_normalised():
+    text = to_tsv("gov2021", make_cells("gov2021", seed=8), agency="余关镇人民政府", year=2023).replace(
+        "余关镇人民政府2023年政府信息公开工作年度报告", "余关镇人民政府 2023 年政府信息公开工作年度报 告")
+    rep = parse_bytes(text.encode())
+    assert rep.title == "余关镇人民政府2023年政府信息公开工作年度报告" and rep.agency == "余关镇人民政府"
+
+
 def test_pre2019_statistics_table_in_html():
     rows = [("主动公开信息数", "条", "120", "860"), ("其中：1.网站公开", "条", "100", "700"), ("2.政府公报公开", "条", "20", "160"),
             ("受理依申请公开信息总数", "件", "6", "31"), ("对申请的答复数", "件", "6", "31"), ("1.同意公开", "件", "4", "20"),
