@@ -32,8 +32,10 @@ _DARK = 150
 
 def _open(data: bytes):
     from PIL import Image
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    im = Image.open(io.BytesIO(data))
+    try:
+        im = Image.open(io.BytesIO(data))        # reads the header only
+    except Image.DecompressionBombError as exc:
+        raise OverflowError(str(exc)) from None
     w, h = im.size
     if w * h > MAX_PIXELS:
         raise OverflowError(f"{w}x{h} pixels, more than {MAX_PIXELS}")
@@ -102,16 +104,44 @@ def ocr_pdf(data: bytes, base: Extracted) -> Extracted:
         for pno in wanted[:limit]:
             page = doc[pno - 1]
             try:
-                w, h = page.get_size()
-                scale = OCR_DPI / 72.0
-                if w * h * scale * scale > MAX_PIXELS:
-                    scale = (MAX_PIXELS / (w * h)) ** 0.5
-                pages.append((page.render(scale=scale, grayscale=True).to_pil().convert("L"), 72.0 * scale))
+                scan = _page_scan(page)
+                if scan is None:
+                    w, h = page.get_size()
+                    scale = OCR_DPI / 72.0
+                    if w * h * scale * scale > MAX_PIXELS:
+                        scale = (MAX_PIXELS / (w * h)) ** 0.5
+                    scan = (page.render(scale=scale, grayscale=True).to_pil().convert("L"), 72.0 * scale)
+                pages.append(scan)
             finally:
                 page.close()
     finally:
         doc.close()
     return ocr_pages(pages, kind="pdf", base=base)
+
+
+def _page_scan(page):
+    """The scan itself when a page is one big image: (L image at its own resolution, its dpi), else None.
+
+    OCR reads the scanner's pixels rather than a re-rendering of them (resampling blurs thin strokes)."""
+    try:
+        import pypdfium2.raw as pdfium_c
+        w, h = page.get_size()
+        imgs = list(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+        if len(imgs) != 1:
+            return None
+        obj = imgs[0]
+        l, b, r, t = obj.get_bounds()
+        if (r - l) * (t - b) < 0.5 * w * h:
+            return None
+        pw, ph = obj.get_px_size()
+        if pw * ph > MAX_PIXELS or pw < 200:
+            return None
+        dpi = pw * 72.0 / (r - l)
+        if not 100 <= dpi <= 1200:
+            return None
+        return obj.get_bitmap(render=False).to_pil().convert("L"), dpi
+    except Exception:
+        return None
 
 
 # ------------------------------------------------------------------------------------------------
