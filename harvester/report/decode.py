@@ -24,6 +24,10 @@ _UNIT = re.compile(r"(万元|元)$")
 MAX_CANDIDATES = 5000
 
 
+class TooManyReadings(Exception):
+    """More than MAX_CANDIDATES segmentations: the digits cannot be decided (never truncate and guess)."""
+
+
 def _valid(piece: str, kind: str) -> bool:
     if kind == "decimal":
         return bool(_DEC.match(piece))
@@ -41,7 +45,7 @@ def segmentations(tokens: tuple[str, ...], kinds: tuple[str, ...]) -> tuple[tupl
 
     def rec(ti: int, pos: int) -> None:
         if len(out) > MAX_CANDIDATES:
-            return
+            raise TooManyReadings(f"more than {MAX_CANDIDATES} readings of {' '.join(tokens)!r}")
         if ti == len(tokens):
             if len(acc) == k:
                 out.append(tuple(acc))
@@ -88,13 +92,16 @@ def glued_candidates(tokens: list[str], kinds: tuple[str, ...], ignore_spaces: b
     return out
 
 
-def candidates(row: Row, kinds: tuple[str, ...]) -> list[Vector]:
-    """Candidate value vectors for a row that must hold len(kinds) values."""
+def candidates(row: Row, kinds: tuple[str, ...]) -> list[Vector] | None:
+    """Candidate value vectors for a row that must hold len(kinds) values (None: too many to decide)."""
     k = len(kinds)
     if row.glued:
-        c = glued_candidates(row.values, kinds)
-        if not c:  # a stray space inside a number: retry with whitespace ignored
-            c = glued_candidates(row.values, kinds, ignore_spaces=True)
+        try:
+            c = glued_candidates(row.values, kinds)
+            if not c:  # a stray space inside a number: retry with whitespace ignored
+                c = glued_candidates(row.values, kinds, ignore_spaces=True)
+        except TooManyReadings:
+            return None
         return c
     vals = list(row.values)
     if len(vals) > k and row.source == "grid":

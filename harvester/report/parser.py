@@ -49,10 +49,10 @@ def _classify_grid(grid: list[list[str]]) -> str | None:
         return "t3"
     if detect(sq, detect_rule("t4")):
         return "t4"
+    if detect(sq, detect_rule("pre2019")):   # 指标名称/计量单位 headers: before T2, whose row words it may share
+        return "pre2019"
     if detect(sq, detect_rule("t2")):
         return "t2"
-    if detect(sq, detect_rule("pre2019")):
-        return "pre2019"
     return None
 
 

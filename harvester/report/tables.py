@@ -8,7 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from .decode import Vector, candidates, glued_candidates
+from .decode import MAX_CANDIDATES, TooManyReadings, Vector, candidates, glued_candidates
 from .model import Cell
 from .normalize import Value
 from .rows import Row, best_match
@@ -117,6 +117,9 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     kinds = ("int",) * k
     for rid, row in assigned.items():
         cands = candidates(row, kinds)
+        if cands is None:
+            multi[rid] = []
+            continue
         if not cands:
             n = len(row.values)
             res.problems.append(f"T3 row {rid}: {n} value{'s' if n != 1 else ''} for {k} cells")
@@ -135,7 +138,7 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
         for n in names:
             size *= len(multi[n])
         solutions: list[tuple[Vector, ...]] = []
-        if size <= MAX_JOINT:
+        if 0 < size <= MAX_JOINT:
             for combo in itertools.product(*(multi[n] for n in names)):
                 table = dict(fixed)
                 table.update(zip(names, combo))
@@ -146,7 +149,8 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
             if len(vecs) == 1:
                 fixed[n] = solutions[0][j]
             else:
-                res.problems.append(f"T3 row {n}: {len(multi[n])} readings of the glued digits "
+                count = len(multi[n]) or f"more than {MAX_CANDIDATES}"
+                res.problems.append(f"T3 row {n}: {count} readings of the glued digits "
                                     f"'{' '.join(assigned[n].values)}', not decidable")
                 res.incomplete = True
     for rid in expected:
@@ -206,16 +210,22 @@ def map_t4(rows: list[Row]) -> TableResult:
     glued = any(r.glued for r in value_rows)
     if glued:
         toks = [t for r in value_rows for t in r.values]
-        cands = glued_candidates(toks, kinds) or glued_candidates(toks, kinds, ignore_spaces=True)
+        try:
+            cands = glued_candidates(toks, kinds) or glued_candidates(toks, kinds, ignore_spaces=True)
+        except TooManyReadings:
+            cands = None
     else:
         exact = [r for r in value_rows if len(r.values) == k]
         pool = exact[-1:] if exact else value_rows
         merged = Row("", [v for r in pool for v in r.values], span=pool[-1].span if len(pool) == 1 else None,
                       source=pool[-1].source)
         cands = candidates(merged, kinds)
-    if len(cands) > 1:
-        cands = [c for c in cands if _h4_ok(c)] or cands
-    uniq = {tuple(x.value for x in c): c for c in cands}
+    if cands is None:            # too many readings to decide
+        uniq: dict = {"too many": None, "readings": None}
+    else:
+        if len(cands) > 1:
+            cands = [c for c in cands if _h4_ok(c)] or cands
+        uniq = {tuple(x.value for x in c): c for c in cands}
     if len(uniq) == 1:
         vec = next(iter(uniq.values()))
         for cid, v in zip(ids, vec):
@@ -229,7 +239,8 @@ def map_t4(rows: list[Row]) -> TableResult:
     if flag == "missing":
         res.problems.append(f"T4 incomplete: {n} value cells for {k} (extraction lost cells; not guessed)")
     else:
-        res.problems.append(f"T4: {len(uniq)} readings of the values, not decidable")
+        count = len(uniq) if cands is not None else f"more than {MAX_CANDIDATES}"
+        res.problems.append(f"T4: {count} readings of the values, not decidable")
     return res
 
 
@@ -301,7 +312,7 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
             if len(ids) == 1 and len(set(vals)) == 1:
                 vals = vals[:1]   # one value cell spanning 3 columns, repeated by a reader without span info
         cands = candidates(Row(row.label, list(vals), row.glued, row.span, source=row.source), kinds)
-        if len(cands) == 1:
+        if cands is not None and len(cands) == 1:
             for cid, v, u in zip(ids, cands[0], units):
                 res.cells[cid] = _cell(v, ["glued"] if row.glued else [], u)
             continue
@@ -310,7 +321,8 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
             res.cells[cid] = _empty(flag, u)
         res.incomplete = True
         if row.glued:
-            glued_rows.append(f"{rid} '{''.join(row.values)}' ({len(cands)} readings)")
+            n = f"{len(cands)}" if cands is not None else "too many"
+            glued_rows.append(f"{rid} '{''.join(row.values)}' ({n} readings)")
         else:
             res.problems.append(f"T2 row {rid}: {len(row.values)} values for {len(ids)} cells")
     if glued_rows:
@@ -340,7 +352,10 @@ def map_pre2019(rows: list[Row], region_sq: str) -> TableResult:
             continue
         kind = "decimal" if d.id.startswith("pre2019.fees") else "int"
         if row.glued:
-            cands = glued_candidates(row.values, (kind,) * ncols)
+            try:
+                cands = glued_candidates(row.values, (kind,) * ncols)
+            except TooManyReadings:
+                cands = []
             if ncols == 2:
                 cands = [c for c in cands if c[0].value <= c[1].value]
             uniq = {tuple(x.value for x in c): c for c in cands}

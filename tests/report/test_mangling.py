@@ -388,3 +388,14 @@ def test_D_M3_plain_text_docx_dump(c21):
     dump = to_lines("gov2021", c21).replace("\n", "\n\n")
     rep = parse_bytes(dump.encode("utf-8"))
     assert_cells(rep, c21)
+
+
+def test_H_M7_too_many_readings_are_never_truncated_into_a_guess():
+    from harvester.report.rows import Row
+    from harvester.report.tables import map_t3, map_t4
+    long_digits = "1234567890" * 4
+    t4 = map_t4([Row("行政复议行政诉讼总计", [long_digits], glued=True)])
+    assert all(c.value is None and "ambiguous" in c.flags for c in t4.cells.values()) and t4.incomplete
+    rows = [Row(label, [long_digits], glued=True) for label in ("本年新收", "上年结转", "予以公开", "部分公开")]
+    t3 = map_t3(rows, "gov2021")
+    assert t3.cells["apply.new.total"].value is None and "ambiguous" in t3.cells["apply.new.total"].flags
