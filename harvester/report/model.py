@@ -19,7 +19,10 @@ class Cell:
     value: float | int | None      # number, or None when blank/missing/marker
     raw: str = ""                  # text as printed ("251000元", "-18", "/", "")
     unit: str | None = None        # 元 / 万元 when printed
-    flags: list[str] = field(default_factory=list)  # imputed, glued, ambiguous, uncertain, ...
+    # why a value is as it is: blank (printed empty), marker (/, -, 无), missing (not found / lost in
+    # extraction), not_printed (the layout has no such cell), glued (decoded from concatenated digits),
+    # ambiguous / glued_ambiguous (several readings: left empty), extra_value_dropped (P-M6)
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
