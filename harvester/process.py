@@ -68,7 +68,10 @@ def choose(files: list[Fetched]) -> Fetched | None:
     """The file whose parse becomes the report's data (its URL and type become the report's
     document_url/document_type): the best parse wins — status, then most cells. On a tie the page
     wins only when it has tables of its own; otherwise an attachment is the report (text on the page,
-    tables or a scan in the attachment). Unparsed files: the last readable one, else the first."""
+    tables or a scan in the attachment). When no file that was read is a report (the page says "see the
+    attachment", the other attachments are forms) and an attachment could not be fetched (too large,
+    HTTP error …), that attachment is the report and its fetch error the reason (it is given an
+    ``Extracted`` carrying it). Unparsed files: the last readable one, else the first."""
     candidates = [f for f in files if f.parsed is not None]
     if not candidates:
         readable = [f for f in files if f.extracted is not None]
@@ -79,7 +82,17 @@ def choose(files: list[Fetched]) -> Fetched | None:
             return 1
         return 2 if f.extracted is not None and f.extracted.tables else 0
 
-    return max(candidates, key=lambda f: (score(f.parsed), tie(f)))
+    best = max(candidates, key=lambda f: (score(f.parsed), tie(f)))
+    failed = [f for f in files if f.role != "page" and f.error]
+    if failed and best.parsed.status in ("not_a_report", "empty"):
+        f = failed[0]
+        if f.extracted is None:
+            why = {"too_large": "it is larger than the download limit (HARVESTER_MAX_DOCUMENT_BYTES)"}.get(
+                f.error, f"the download failed ({f.error})")
+            f.extracted = Extracted(kind=f.kind or "", problem=f.error,
+                                    detail=f"the report's attachment {f.url} was not fetched: {why}")
+        return f
+    return best
 
 
 _BODY_SUFFIX = "(?:人民政府|政府|街道办事处|办事处|管理委员会|管委会)"
