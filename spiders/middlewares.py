@@ -32,6 +32,13 @@ from harvester.obstacles import cookie_loop_reason
 
 log = logging.getLogger(__name__)
 
+# Scrapy's cookie middleware splits domains with tldextract, which downloads the public-suffix list on first
+# use: a crawler has no business calling elsewhere (and here there is no network) — use the bundled snapshot.
+import scrapy.downloadermiddlewares.cookies as _scrapy_cookies  # noqa: E402
+from tldextract import TLDExtract  # noqa: E402
+
+_scrapy_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
 
 def _slot(crawler, request):
     downloader = crawler.engine.downloader
@@ -104,44 +111,53 @@ class BackoffMiddleware:
         return retry
 
 
+# holds per download slot (Slot objects take no new attributes): id(slot) -> {"until", "delay", "jitter"}
+_HOLDS: dict[int, dict] = {}
+
+
 def hold(crawler, request, wait: float) -> None:
     """No request leaves the request's download slot (its domain) for `wait` seconds from now."""
     key, slot = _slot(crawler, request)
     if slot is None:
         return
-    until = monotonic() + wait
-    if getattr(slot, "harvester_hold", None) is None:
-        slot.harvester_saved = (slot.delay, slot.jitter)
-    prev_until = getattr(slot, "harvester_hold", None) or 0.0
-    slot.harvester_hold = max(prev_until, until)
+    now = monotonic()
+    h = _HOLDS.get(id(slot))
+    if h is None:
+        h = _HOLDS[id(slot)] = {"until": 0.0, "delay": slot.delay, "jitter": slot.jitter}
+    h["until"] = max(h["until"], now + wait)
     slot.delay = max(slot.delay, wait)
     slot.jitter = 0.0                  # a Retry-After is not to be randomised below
-    slot.lastseen = monotonic()        # the next request waits `delay` from now
+    slot.lastseen = now                # the next request waits `delay` from now
     if slot.latercall:                 # a wake-up computed with the old delay: recompute
         slot.latercall.cancel()
         slot.latercall = None
         crawler.engine.downloader._latercall(slot)
 
 
-def _release(slot) -> None:
-    hold_until = getattr(slot, "harvester_hold", None)
-    if hold_until is not None and monotonic() >= hold_until:
-        delay, jitter = slot.harvester_saved
-        slot.jitter = jitter
-        slot.harvester_hold = None
-        # keep the larger delay the server taught us, AutoThrottle lowers it as responses come back
-        slot.delay = max(delay, slot.delay / 2)
+def held(slot, downloader=None) -> bool:
+    """True while a Retry-After hold runs on the slot; an expired hold is released (jitter restored, the delay
+    halved towards what it was — AutoThrottle lowers it further as answers come back)."""
+    h = _HOLDS.get(id(slot))
+    if h is None:
+        return False
+    if monotonic() < h["until"]:
+        return True
+    del _HOLDS[id(slot)]
+    slot.jitter = h["jitter"]
+    slot.delay = max(h["delay"], slot.delay / 2)
+    if slot.latercall and downloader is not None:   # a wake-up computed with the hold's delay
+        slot.latercall.cancel()
+        slot.latercall = None
+        downloader._latercall(slot)
+    return False
 
 
 class PoliteAutoThrottle(AutoThrottle):
     """AutoThrottle that keeps a domain's delay while a Retry-After hold is running."""
 
     def _adjust_delay(self, slot, latency, response):
-        hold_until = getattr(slot, "harvester_hold", None)
-        if hold_until is not None:
-            if monotonic() < hold_until:
-                return
-            _release(slot)
+        if held(slot, self.crawler.engine.downloader):
+            return
         super()._adjust_delay(slot, latency, response)
 
 

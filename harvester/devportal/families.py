@@ -297,7 +297,7 @@ def build_hanweb(b: _Builder) -> None:
     records.insert(5, '<li class="line"></li>')
     records.insert(9, _hanweb_record("http://www.huzhou.gov.cn/art/2024/2/2/art_1229_5900001.html",
                                      "湖州市2023年政府信息公开工作年度报告", "2024-02-02", 0))
-    per = 6
+    per = 4
     unit_id = "4561234"
     columns = {nb_id: {"records": records, "totalpage_lie": 3}}   # truth: ceil(len/6) pages
     b.add_html(s.nb_path, _hanweb_column_page(b, nb_id, "政府信息公开年报", unit_id, records, per, nav), "list")

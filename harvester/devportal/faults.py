@@ -25,6 +25,7 @@ class Request:
     body: bytes = b""            # request body (POST)
     scheme: str = "http"         # http, or https when the connection spoke TLS
     listener: str = ""           # "host:port" of the socket the request came in on
+    received: float = 0.0        # time.time() when the request arrived (0: now)
 
     def arg(self, name: str, default: str = "") -> str:
         """A query-string argument (first value), or `default`."""
@@ -192,7 +193,7 @@ def rate_limit_429(site, req, resp):
     """More than 8 requests within one second trips the limiter: every request answers 429 with
     `Retry-After: 2` until two seconds after the trip (requests during the penalty do not extend it)."""
     limit, window, penalty = site.fault_state.get("rate_limit", RATE_LIMIT)
-    now = _time.time()
+    now = req.received or _time.time()
     with _STATE_LOCK:
         st = site.fault_state.setdefault("429", {"times": [], "until": 0.0, "trips": 0})
         if now < st["until"]:
@@ -203,7 +204,7 @@ def rate_limit_429(site, req, resp):
                 return resp
             st["until"], st["times"], wait = now + penalty, [], penalty
             st["trips"] += 1
-    seconds = max(1, int(-(-wait // 1)))
+    seconds = max(1, int(-(-min(wait, penalty) // 1)))
     body = b"<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>"
     return Response(429, {"Content-Type": "text/html", "Retry-After": str(seconds)}, body, "error")
 
@@ -217,7 +218,7 @@ def unavailable_503(site, req, resp):
     `Retry-After: 1` (robots.txt is served)."""
     if req.path == "/robots.txt":
         return resp
-    now = _time.time()
+    now = req.received or _time.time()
     with _STATE_LOCK:
         start = site.fault_state.setdefault("503_from", now)
     if now - start >= site.fault_state.get("maintenance", MAINTENANCE):

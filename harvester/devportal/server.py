@@ -48,6 +48,7 @@ class LoggedRequest:
     status: int
     user_agent: str = ""
     at: float = 0.0      # time.time() when the response was sent
+    received: float = 0.0  # time.time() when the request arrived (documents may take a while to render)
     scheme: str = "http"
     listener: str = ""   # host:port the request came in on
     retry_after: str = ""  # the Retry-After header of the response, if any
@@ -98,18 +99,19 @@ def _handler(site: Site, log: list, lock: threading.Lock):
         def version_string(self):
             return "nginx"
 
-        def _serve(self, with_body: bool, body: bytes = b"") -> None:
+        def _serve(self, with_body: bool, body: bytes = b"", received: float = 0.0) -> None:
+            received = received or time.time()
             parts = urlsplit(self.path)
             path = unquote(parts.path) or "/"
             scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
             listener = "%s:%d" % self.server.server_address[:2]
             req = Request(self.command, path, parts.query, {k.lower(): v for k, v in self.headers.items()},
-                          self.client_address[0], body=body, scheme=scheme, listener=listener)
+                          self.client_address[0], body=body, scheme=scheme, listener=listener, received=received)
             resp = respond(site, req)
             with lock:
                 log.append(LoggedRequest(site.site_id, self.command, self.path, resp.status,
-                                         self.headers.get("User-Agent", ""), time.time(), scheme, listener,
-                                         resp.headers.get("Retry-After", "")))
+                                         self.headers.get("User-Agent", ""), time.time(), received, scheme,
+                                         listener, resp.headers.get("Retry-After", "")))
             self.send_response(resp.status)
             for k, v in resp.headers.items():
                 if k.lower() == "content-length":
@@ -128,8 +130,9 @@ def _handler(site: Site, log: list, lock: threading.Lock):
             self._serve(False)
 
         def do_POST(self):  # noqa: N802
+            received = time.time()
             n = int(self.headers.get("Content-Length") or 0)
-            self._serve(True, self.rfile.read(n) if n else b"")
+            self._serve(True, self.rfile.read(n) if n else b"", received)
 
         def log_message(self, format, *args):  # quiet; requests are in RunningWorld.request_log
             pass
@@ -318,7 +321,7 @@ def _outside_handler(log_as: str, log: list, lock: threading.Lock):
                     '<p>本网站不属于被抓取的站点。</p></body></html>').encode()
             with lock:
                 log.append(LoggedRequest(log_as, "GET", self.path, 200, self.headers.get("User-Agent", ""),
-                                         time.time()))
+                                         time.time(), time.time()))
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
