@@ -109,7 +109,7 @@ class _Pkg:
 class _Page:
     def __init__(self, w: float, h: float):
         self.w, self.h = w, h          # mm
-        self.glyphs: list[tuple[float, float, float, str]] = []   # (x_mm, baseline_mm, size_mm, char)
+        self.glyphs: list[tuple] = []  # (x_mm, baseline_mm, size_mm, char, advance_mm or 0)
         self.segs: list[tuple[float, float, float, float]] = []   # mm, y down
         self.images: list[str] = []    # ResourceID of ImageObjects
 
@@ -157,9 +157,10 @@ def _text_object(obj, page: _Page, ox: float, oy: float):
             gx, gy = x, y
             if m:
                 gx, gy = m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+            adv = dx[i] if i < len(dx) else (size if i < len(text) - 1 else 0)
             if not ch.isspace():
-                page.glyphs.append((bx + gx, by + gy, size * scale, ch))
-            x += dx[i] if i < len(dx) else (size if i < len(text) - 1 else 0)
+                page.glyphs.append((bx + gx, by + gy, size * scale, ch, adv * (abs(m[0]) if m else 1.0)))
+            x += adv
             y += dy[i] if i < len(dy) else 0.0
         # the next TextCode without X/Y continues after the last glyph
         x += size
@@ -225,12 +226,13 @@ def _words(page: _Page):
     """Glyphs -> PDF-style words [ycentre, height, left, right, bottom, top, text] in points, y up."""
     h_pt = page.h / _MM
     chars = []
-    for x, base, size, ch in page.glyphs:
+    for x, base, size, ch, adv in page.glyphs:
         s = size / _MM
         left = x / _MM
         bottom = h_pt - base / _MM - 0.12 * s
         top = bottom + 0.95 * s
-        w = s if ord(ch) > 0x2e80 else 0.55 * s
+        # a glyph is as wide as its advance (when the advance is a glyph's, not a jump to a column)
+        w = adv / _MM if 0.2 * size < adv <= 1.1 * size else (s if ord(ch) > 0x2e80 else 0.55 * s)
         chars.append([(bottom + top) * 0.5, top - bottom, left, left + w, bottom, top, ch])
     from .pdf import _cluster_lines
     words = []
