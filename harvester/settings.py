@@ -25,6 +25,9 @@ HARVESTER_CONVERTER_TIMEOUT = float(os.environ.get("HARVESTER_CONVERTER_TIMEOUT"
 HARVESTER_ZIP_MAX_TOTAL = int(os.environ.get("HARVESTER_ZIP_MAX_TOTAL", str(200 * 1024 * 1024)))  # uncompressed bytes
 HARVESTER_ZIP_MAX_RATIO = float(os.environ.get("HARVESTER_ZIP_MAX_RATIO", "200"))  # uncompressed / compressed, per member
 HARVESTER_ZIP_MAX_MEMBERS = int(os.environ.get("HARVESTER_ZIP_MAX_MEMBERS", "10000"))
+HARVESTER_ZIP_RATIO_FLOOR = int(os.environ.get("HARVESTER_ZIP_RATIO_FLOOR", str(1024 * 1024)))  # members smaller: ratio not judged
+HARVESTER_TMPDIR = os.environ.get("HARVESTER_TMPDIR", "")        # where converters' private temp dirs go (default: the system's)
+HARVESTER_SOFFICE = os.environ.get("HARVESTER_SOFFICE", "")      # LibreOffice binary (default: soffice on PATH)
 
 # --- politeness: obey robots.txt, identify ourselves, keep per-domain limits ---------------------
 ROBOTSTXT_OBEY = True
