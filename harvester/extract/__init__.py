@@ -13,6 +13,7 @@ Every ZIP-based package passes the ZIP-bomb guard (``safety.check_zip``) before 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from .base import Extracted, Grid
@@ -50,6 +51,11 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
+def _named(url: str | None, ext: str) -> bool:
+    """Does the URL name a file ``*.ext`` — in its path or in a query value (downfile.jsp?filename=x.wps)?"""
+    return re.search(rf"\.{ext}(?:$|[?&#;])", (url or "").lower()) is not None
+
+
 def _ole_kind(data: bytes, url: str | None) -> str:
     try:
         import olefile
@@ -60,8 +66,7 @@ def _ole_kind(data: bytes, url: str | None) -> str:
     if "encryptedpackage" in streams or "encryptioninfo" in streams:
         return "encrypted_office"            # a password-protected DOCX/XLSX is an OLE file
     if "worddocument" in streams:
-        hint = (url or "").lower().split("?")[0]
-        if any(k in data for k in _KINGSOFT) or hint.endswith(".wps"):
+        if any(k in data for k in _KINGSOFT) or _named(url, "wps"):
             return "wps"                      # Kingsoft Writer: a Word binary by Kingsoft
         return "doc"
     if "workbook" in streams or "book" in streams:
@@ -72,9 +77,8 @@ def _ole_kind(data: bytes, url: str | None) -> str:
         return "ppt"
     if not streams:
         # the directory is unreadable: a damaged Word/Excel file most likely; let the URL decide
-        hint = (url or "").lower().split("?")[0]
         for ext in ("doc", "wps", "xls", "et"):
-            if hint.endswith("." + ext):
+            if _named(url, ext):
                 return "xls" if ext == "et" else ext
         return "doc"
     return "ole"

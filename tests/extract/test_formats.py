@@ -378,3 +378,12 @@ def test_page_with_its_own_tables_wins_a_tie_and_a_better_attachment_wins():
     text_only = _fetched("http://x.gov.cn/art/2.html", "page", b"<html><body><p>" + "2024年政府信息公开工作年度报告".encode() + b"</p></body></html>")
     assert choose([text_only, scan]) is scan     # the page has no tables: the attachment is the report
     assert choose([text_only, pdf]) is pdf
+
+
+def test_damaged_wps_served_as_wps_gets_its_reason():
+    _soffice()
+    ex = extract(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + JUNK, url="http://x.gov.cn/downfile.jsp?f=report.wps")
+    assert ex.kind == "wps" and ex.problem == "corrupt" and "LibreOffice" in ex.detail
+    wps = document("wps", 0)
+    ex = extract(wps[: len(wps) // 3])
+    assert ex.problem == "corrupt", ex.detail
