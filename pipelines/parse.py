@@ -1,21 +1,16 @@
 """Stage 3: parse each readable file; the best parse becomes the report's data."""
 import logging
 
-from harvester.crawlrun import crawl_context
 from harvester.process import choose, parse_file
+
+from .base import Stage
 
 log = logging.getLogger(__name__)
 
 
-class ParsePipeline:
-    @classmethod
-    def from_crawler(cls, crawler):
-        p = cls()
-        p.crawler = crawler
-        return p
-
+class ParsePipeline(Stage):
     def process_item(self, item):
-        ctx = crawl_context(self.crawler)
+        ctx = self.ctx
         for f in item.files:
             try:
                 parse_file(f, title=item.title, meta=item.meta)

@@ -1,17 +1,12 @@
 """Stage 4: upsert the report by (agency, year), with its cells, checks and every URL it was seen at."""
-from harvester.crawlrun import crawl_context
 from harvester.process import identify, keeps_stored_version, report_fields, report_urls
 
+from .base import Stage
 
-class StorePipeline:
-    @classmethod
-    def from_crawler(cls, crawler):
-        p = cls()
-        p.crawler = crawler
-        return p
 
+class StorePipeline(Stage):
     def process_item(self, item):
-        ctx = crawl_context(self.crawler)
+        ctx = self.ctx
         site = ctx.sites.get(item.site_id)
         agency, year = identify(item, site.name if site else "")
         item.agency, item.year = agency, year
