@@ -118,6 +118,13 @@ class CrawlContext:
             return True
         return not base.replace(".", "").isdigit() and host.endswith("." + base)
 
+    def site_for(self, url: str) -> str | None:
+        """The registry site a URL belongs to (for requests Scrapy makes on its own, like robots.txt)."""
+        for sid in self.sites:
+            if self.on_site(sid, url):
+                return sid
+        return None
+
     def judge(self, site_id: str, st: SiteStats) -> tuple[str, str]:
         """The site's outcome; no column or no reports on a site that had reports in an earlier run is a
         changed layout."""

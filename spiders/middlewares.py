@@ -201,8 +201,9 @@ class SchemeFallbackMiddleware:
             parts = urlsplit(request.url)
             if parts.netloc not in self.scheme:
                 self.scheme[parts.netloc] = parts.scheme
-                crawl_context(self.crawler).event(
-                    request.meta.get("site_id"), origin, "scheme_fallback",
+                ctx = crawl_context(self.crawler)
+                ctx.event(
+                    request.meta.get("site_id") or ctx.site_for(origin), origin, "scheme_fallback",
                     f"{urlsplit(origin).scheme}:// failed ({request.meta.get('scheme_fallback_error')}); "
                     f"{parts.scheme}:// works for {parts.netloc}", level="info")
         return response
