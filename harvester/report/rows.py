@@ -13,7 +13,7 @@ Three readers, one output:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .normalize import PAGE_LINE, nfkc, parse_value, squash
 from .schema import RowDef

@@ -5,7 +5,6 @@ import copy
 import io
 
 import docx
-import pytest
 from docx.oxml.ns import qn
 
 from harvester.extract import extract, sniff
