@@ -337,6 +337,36 @@ def find_attachments(root, base_url: str | None) -> list[dict]:
     return out
 
 
+_BLOCK_LABELS = re.compile(r"索\s*引\s*号|发\s*布\s*机\s*构|发文机关|文\s*号|成文日期")
+
+
+def _page_meta(html_text: str, root, container) -> dict:
+    """Page metadata (harvester.extract.metadata): meta tags and the 信息公开 block.
+
+    The block is page chrome, so the reader is run with the report body detached from the tree (it
+    reads every text chunk, and the body holds most of them); only if the body itself carries block
+    labels and the chrome gave none of them is the whole page read."""
+    try:
+        from .metadata import meta_from_html
+    except ImportError:  # pragma: no cover - the metadata reader is a separate module
+        return {}
+    parent = container.getparent()
+    if parent is None or container is root.find("body"):
+        return meta_from_html(html_text, tree=root)
+    idx = parent.index(container)
+    tail = container.tail
+    parent.remove(container)
+    try:
+        meta = meta_from_html(html_text, tree=root)
+    finally:
+        parent.insert(idx, container)
+        container.tail = tail
+    if not any(k in meta for k in ("index_no", "publisher", "doc_number", "written_date")) and \
+            _BLOCK_LABELS.search(etree.tostring(container, method="text", encoding=str)[:3000]):
+        meta = meta_from_html(html_text, tree=root)
+    return meta
+
+
 def extract_html(data: bytes | str, url: str | None = None, content_type: str | None = None) -> Extracted:
     html_text, _enc = decode_html(data, content_type)
     if not html_text.strip():
@@ -351,13 +381,8 @@ def extract_html(data: bytes | str, url: str | None = None, content_type: str | 
             return Extracted(kind="html", problem="corrupt", detail=f"HTML not parseable: {exc}"[:300])
     if root is None:
         return Extracted(kind="html", problem="empty", detail="no HTML elements")
-    meta: dict = {}
-    try:
-        from .metadata import meta_from_html
-        meta = meta_from_html(html_text, tree=root)
-    except ImportError:  # pragma: no cover - the metadata reader is a separate module
-        meta = {}
     container = _find_container(root, html_text)
+    meta = _page_meta(html_text, root, container)
     for br in container.iter("br"):     # a line break inside a cell separates its words (H-M3)
         br.tail = "\n" + br.tail if br.tail else "\n"
     r = _Renderer()

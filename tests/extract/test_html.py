@@ -144,3 +144,18 @@ def test_shanghai_grid_blank_cells_and_irregular_colspans():
     t3 = ex.tables[1]
     granted = next(r for r in t3 if "（一）予以公开" in r)
     assert granted[3:] == ["258", "12", "", "", "1", "1", ""]
+
+
+def test_metadata_block_in_the_chrome_or_inside_the_content():
+    chrome = ("<html><head><meta name='PubDate' content='2024-01-20 09:00'></head><body>"
+              "<table class='xxgk_table'><tr><td>索引号：</td><td>000014348/2024-00012</td><td>发布机构：</td>"
+              "<td>测试县人民政府办公室</td></tr></table><div class='TRS_Editor'><p>一、总体情况</p>"
+              "<p>正文内容，足够长的一段文字，说明工作情况。</p></div></body></html>")
+    ex = extract_html(chrome.encode())
+    assert ex.meta["index_no"] == "000014348/2024-00012" and ex.meta["publisher"] == "测试县人民政府办公室"
+    assert ex.meta["publish_date"] == "2024-01-20" and "索引号" not in ex.text
+    inside = ("<html><body><div id='zoom'><p>索引号：11340000/2023-00001</p><p>发布机构：某某局</p>"
+              "<p>一、总体情况</p><p>正文内容，足够长的一段文字，说明工作情况。</p></div></body></html>")
+    ex = extract_html(inside.encode())
+    assert ex.meta["index_no"] == "11340000/2023-00001" and ex.meta["publisher"] == "某某局"
+    assert ex.text.startswith("索引号：11340000/2023-00001")
