@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .normalize import PAGE_LINE, nfkc, parse_value, squash
 from .schema import RowDef
@@ -34,26 +35,36 @@ class Row:
 
 # ---- keyword matching -----------------------------------------------------------------------------
 
+@lru_cache(maxsize=16)
+def _flat(defs: tuple[RowDef, ...]) -> tuple[tuple, tuple[int, ...]]:
+    """(keyword, def index, exclusions) in def order, and where each def's keywords start."""
+    flat, starts = [], []
+    for i, d in enumerate(defs):
+        starts.append(len(flat))
+        flat.extend((kw, i, d.exclude) for kw in d.keywords)
+    starts.append(len(flat))
+    return tuple(flat), tuple(starts)
+
+
 def best_match(label: str, defs: tuple[RowDef, ...], start: int = 0, stop: int | None = None) -> int | None:
-    if not label:
-        return None
     """Index of the def whose keyword ends latest in ``label`` (then: longest keyword, earliest def).
 
     Latest-ending wins because pending text of wrapped labels and headers comes first and the row's
     own label last (``三、本年度办理结果（一）予以公开``, ``（六）其他处理1.申请人…逾期不补正``).
     """
+    if not label:
+        return None
+    flat, starts = _flat(defs)
     best_key = None
     best_i = None
-    for i in range(start, len(defs) if stop is None else stop):
-        d = defs[i]
-        if d.exclude and any(x in label for x in d.exclude):
+    for j in range(starts[start], starts[len(defs) if stop is None else stop]):
+        kw, i, exclude = flat[j]
+        pos = label.rfind(kw)
+        if pos < 0 or (exclude and any(x in label for x in exclude)):
             continue
-        for kw in d.keywords:
-            pos = label.rfind(kw)
-            if pos >= 0:
-                key = (pos + len(kw), len(kw), -i)
-                if best_key is None or key > best_key:
-                    best_key, best_i = key, i
+        key = (pos + len(kw), len(kw), -i)
+        if best_key is None or key > best_key:
+            best_key, best_i = key, i
     return best_i
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .decode import MAX_CANDIDATES, TooManyReadings, Vector, candidates, glued_candidates
@@ -70,6 +71,11 @@ def _table_ok(table: dict[str, Vector], ncols: int) -> bool:
         if t is not None and parts and None not in parts and sum(parts) != t:
             return False
     return True
+
+
+@lru_cache(maxsize=64)
+def _t3_ids(rid: str) -> tuple[str, ...]:
+    return tuple(f"apply.{rid}.{c}" for c in table3_columns())
 
 
 def map_t3(rows: list[Row], prior: str | None) -> TableResult:
@@ -155,16 +161,17 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
                 res.incomplete = True
     for rid in expected:
         row = assigned.get(rid)
+        ids = _t3_ids(rid)
         if rid in fixed:
             flags = ["glued"] if row is not None and row.glued else []
             if row is not None and not row.glued and len(row.values) == k + 1:
                 flags.append("extra_value_dropped")
-            for c, v in zip(cols, fixed[rid]):
-                res.cells[f"apply.{rid}.{c}"] = _cell(v, flags)
+            for cid, v in zip(ids, fixed[rid]):
+                res.cells[cid] = _cell(v, flags)
         else:
             flag = "ambiguous" if rid in multi else "missing"
-            for c in cols:
-                res.cells[f"apply.{rid}.{c}"] = _empty(flag)
+            for cid in ids:
+                res.cells[cid] = _empty(flag)
     res.printed_rows = [rid for rid in expected if rid in assigned]
     missing = [rid for rid in expected if rid not in assigned]
     if missing:
