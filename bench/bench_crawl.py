@@ -1,9 +1,13 @@
-"""Crawl benchmark: the whole simulated world, first run and an unchanged second run.
+"""Crawl benchmark: the whole simulated world — every CMS family and (by default) one site per obstacle —
+a first run and an unchanged second run.
 
-    .venv/bin/python bench/bench_crawl.py [--delay 0]
+    .venv/bin/python bench/bench_crawl.py [--delay 0] [--no-obstacles] [--per-domain 8]
 
-Prints wall time, requests sent, reports found and stored, and peak memory of the crawl process.
-The crawl runs through the real `harvester crawl` command in a subprocess, as a user runs it.
+Prints wall time (the crawl time of the whole simulated world), requests sent, requests per report found,
+reports found and stored, the outcome of every site, and peak memory of the crawl process. The crawl runs
+through the real `harvester crawl` command in a subprocess, as a user runs it. Politeness defaults of the
+benchmark: no download delay, 8 requests at a time per domain (a real crawl uses harvester.settings:
+0.5 s delay, 2 per domain, AutoThrottle) — the sites that rate-limit still get their Retry-After honoured.
 """
 from __future__ import annotations
 
@@ -14,47 +18,77 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harvester.devportal.server import start_world, write_registry  # noqa: E402
+from harvester.devportal.server import OUTSIDE, start_world, write_registry  # noqa: E402
 from harvester.devportal.world import build_world  # noqa: E402
 
 
-def crawl(registry: Path, db: str, delay: str) -> tuple[float, int]:
-    env = {**os.environ, "HARVESTER_DOWNLOAD_DELAY": delay}
+def crawl(registry: Path, db: str, delay: str, per_domain: str) -> tuple[float, int, str]:
+    env = {**os.environ, "HARVESTER_DOWNLOAD_DELAY": delay, "HARVESTER_PER_DOMAIN": per_domain}
     env.pop("HARVESTER_DB", None)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "harvester.cli", "crawl", "--sites", str(registry), "--db", db,
-                    "--log-file", str(registry.parent / "crawl.log")], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    out = subprocess.run([sys.executable, "-m", "harvester.cli", "crawl", "--sites", str(registry), "--db", db,
+                          "--log-file", str(registry.parent / "crawl.log")], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
+    if out.returncode not in (0, 1):
+        raise SystemExit(f"crawl failed ({out.returncode}); see {registry.parent / 'crawl.log'}")
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, peak_kb
+    return wall, peak_kb, out.stdout
+
+
+def found(db: str, run_id: int) -> tuple[int, dict]:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            n = conn.execute(text("SELECT COALESCE(SUM(reports_found), 0) FROM site_outcomes WHERE run_id = :r"),
+                             {"r": run_id}).scalar_one()
+            outcomes = dict(Counter(o for (o,) in conn.execute(
+                text("SELECT outcome FROM site_outcomes WHERE run_id = :r"), {"r": run_id})))
+            stored = conn.execute(text("SELECT COUNT(*) FROM reports")).scalar_one()
+    finally:
+        engine.dispose()
+    return int(n), {**outcomes, "reports stored": stored}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--delay", default="0", help="HARVESTER_DOWNLOAD_DELAY for the run (politeness off by default)")
+    ap.add_argument("--per-domain", default="8", help="HARVESTER_PER_DOMAIN for the run")
+    ap.add_argument("--no-obstacles", action="store_true", help="only the well-behaved default world")
     args = ap.parse_args()
-    running = start_world(build_world(), port=0)
+    world = build_world(obstacles=not args.no_obstacles)
+    running = start_world(world, port=0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             registry = write_registry(running, Path(tmp) / "sites.csv")
             db = f"sqlite:///{tmp}/bench.db"
             n_expected = len(running.expected_reports())
-            wall1, peak1 = crawl(registry, db, args.delay)
-            req1 = len(running.request_log)
-            wall2, peak2 = crawl(registry, db, args.delay)
-            req2 = len(running.request_log) - req1
+            wall1, peak1, out1 = crawl(registry, db, args.delay, args.per_domain)
+            req1 = len([r for r in running.request_log if r.site_id != OUTSIDE])
+            found1, outcomes1 = found(db, 1)
+            wall2, peak2, _ = crawl(registry, db, args.delay, args.per_domain)
+            req2 = len([r for r in running.request_log if r.site_id != OUTSIDE]) - req1
+            found2, _ = found(db, 2)
     finally:
         running.stop()
-    print(f"simulated world: {len(running.sites)} sites, {n_expected} reports (HTML, PDF, DOCX), delay {args.delay}s")
-    print(f"first run : {wall1:6.1f} s wall, {req1} requests, {req1 / n_expected:.2f} requests/report, "
-          f"{n_expected / wall1:.1f} reports/s, peak RSS {peak1 / 1024:.0f} MiB")
-    print(f"second run: {wall2:6.1f} s wall, {req2} requests (unchanged world), peak RSS {peak2 / 1024:.0f} MiB")
+    kinds = Counter(s.platform or "detected" for s in world.sites)
+    print(f"simulated world: {len(world.sites)} sites ({', '.join(f'{k}: {v}' for k, v in sorted(kinds.items()))}), "
+          f"{n_expected} reachable reports (HTML, PDF, DOCX), {len(world.unreachable)} behind walls; "
+          f"delay {args.delay}s, {args.per_domain} per domain")
+    print(f"first run : {wall1:6.1f} s wall, {req1} requests, {found1} report pages found, "
+          f"{req1 / max(found1, 1):.2f} requests/report found, {found1 / wall1:.1f} reports/s, "
+          f"peak RSS {peak1 / 1024:.0f} MiB")
+    print(f"            outcomes: {', '.join(f'{k}: {v}' for k, v in sorted(outcomes1.items()))}")
+    print(f"second run: {wall2:6.1f} s wall, {req2} requests, {found2} report pages found "
+          f"(unchanged world), peak RSS {peak2 / 1024:.0f} MiB")
+    print(out1.split("Database:")[0].rstrip())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """python -m harvester.devportal serve --port 8765 --registry data/demo-sites.csv [--seed N] [--fault site:name]
+                                     [--obstacles]
 
 Serves the simulated portals until killed and prints their URLs. `expected` prints the ground truth
 as JSON lines (URLs for the given port).
@@ -27,13 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--seed", type=int, default=2024)
     sv.add_argument("--fault", action="append", default=[], metavar="SITE:NAME",
                     help=f"switch a fault on (known: {', '.join(FAULTS)})")
+    sv.add_argument("--obstacles", action="store_true", help="add one site per obstacle, its fault switched on")
     ex = sub.add_parser("expected", help="print the ground truth as JSON lines")
     ex.add_argument("--port", type=int, default=8765)
     ex.add_argument("--host-base", default="127.0.0.2")
     ex.add_argument("--seed", type=int, default=2024)
+    ex.add_argument("--obstacles", action="store_true", help="with the obstacle sites")
     args = ap.parse_args(argv)
 
-    world = build_world(args.seed)
+    world = build_world(args.seed, obstacles=args.obstacles)
     if args.cmd == "expected":
         from .server import site_host
         bases = {s.site_id: f"http://{site_host(args.host_base, s.index)}:{args.port}" for s in world.sites}
@@ -51,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         write_registry(running, args.registry)
         print(f"registry: {args.registry}")
     for s in world.sites:
-        state = " (down)" if "down" in s.faults else ""
+        state = f" ({', '.join(sorted(s.faults))})" if s.faults else ""
         print(f"{s.site_id:10s} {running.start_url(s.site_id)}{state}  年报: {running.url(s.site_id, s.nb_path)}")
     print(f"{len(world.reports)} expected reports; Ctrl-C to stop", flush=True)
     stop = threading.Event()
