@@ -366,6 +366,16 @@ def test_D_M1_python_docx_repeats_merged_cells(c21):
     rep = parse_extracted(ex)
     assert_cells(rep, c21)
     assert rep.status == "parsed" and not rep.failed_checks
+    # the grid is python-docx's: row.cells repeats merged cells; same texts, same _tc partition
+    import io
+
+    import docx
+    tables = docx.Document(io.BytesIO(data)).tables
+    for table, grid, ids in zip(tables, ex.tables, ex.table_cell_ids):
+        for row, g, i in zip(table.rows, grid, ids):
+            cells = row.cells
+            assert [c.text for c in cells] == g
+            assert [[a._tc is b._tc for b in cells] for a in cells] == [[x == y for y in i] for x in i]
 
 
 def test_D_M2_vmerge_continuations_left_empty(c21):
