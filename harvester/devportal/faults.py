@@ -185,12 +185,12 @@ def cookie_loop(site, req, resp):
                           "Set-Cookie": [f"waf_cookie={tok[:24]}; path=/; HttpOnly"]}, body, "challenge")
 
 
-RATE_LIMIT = (3, 2.0, 2)   # more than 3 requests within 2.0 s → 429 for 2 s (Retry-After: 2)
+RATE_LIMIT = (5, 10.0, 2)  # more than 5 requests within 10 s → 429 for 2 s (Retry-After: 2)
 
 
 @fault("rate_limit_429")
 def rate_limit_429(site, req, resp):
-    """More than 3 requests within two seconds trip the limiter: every request answers 429 with
+    """More than 5 requests within ten seconds trip the limiter: every request answers 429 with
     `Retry-After: 2` until two seconds after the trip (requests during the penalty do not extend it)."""
     limit, window, penalty = site.fault_state.get("rate_limit", RATE_LIMIT)
     now = req.received or _time.time()
