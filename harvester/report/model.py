@@ -59,7 +59,7 @@ class ParsedReport:
         return {
             "agency": self.agency, "year": self.year, "report_format": self.report_format,
             "table_formats": self.table_formats, "title": self.title, "publish_date": self.publish_date,
-            "status": self.status, "problems": self.problems,
+            "status": self.status, "problems": self.problems, "meta": self.meta,
             "sections": {k: len(v) for k, v in self.sections.items()},
             "cells": self.values(),
             "cell_flags": {k: c.flags for k, c in self.cells.items() if c.flags and c.flags != ["not_printed"]},
