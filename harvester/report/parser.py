@@ -1,4 +1,20 @@
-"""Extracted -> ParsedReport: identity, sections, tables 二/三/四 (or the pre-2019 statistics table), checks."""
+"""Extracted -> ParsedReport: identity, sections, tables 二/三/四 (or the pre-2019 statistics table), checks.
+
+Order of work: title/agency/year/date (``meta``), sections (``sections``), rows of each table — from
+the HTML/DOCX grids when there are any, else from the table's region of the text, read as text
+lines or as glued digits (``rows``) — then cells (``tables``), format and status, checks (``checks``).
+
+Format: decided per table (二 by its column headers and rows, 三 by its （六） rows) and for the
+report by majority of table 二, table 三 and the year (≤2018 pre2019, 2019–2020 gov2019, ≥2021
+gov2021); table 三's format when the year is no help. The cells are the report format's ids; a
+table printed in the other format's layout adds its own ids and leaves the report format's ids of
+that table empty, flagged ``not_printed`` (e.g. a 2023 report whose table 三 has the single
+2019 （六） row: apply.other.* holds the printed row, apply.other.no_correction.* etc. are empty).
+
+Status: the extraction problem if any; parsed (every table found and complete), partial (a table or
+row missing, lost cells, undecidable glued digits — with the reason in ``problems``), no_tables,
+text_only (pre-2019 without a statistics table), not_a_report.
+"""
 from __future__ import annotations
 
 import re
@@ -100,6 +116,7 @@ def _regions(text: str, secs: list[Section]) -> dict[str, str]:
 
 def _choose_format(t2: TableResult, t3: TableResult, t4: TableResult, stats: TableResult | None,
                    prior: str | None) -> str | None:
+    """Report format: majority of (table 二, table 三, year prior); table 三 when that does not decide."""
     t2f = t2.fmt if t2.found else None
     t3f = t3.fmt if t3.found else None
     if t2f and t3f:
