@@ -15,9 +15,12 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+## Benchmarks (figures in the README's Performance section).
 bench: setup
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_formats.py
+	$(BIN)/python bench/bench_crawl.py
 
 clean:
 	rm -rf $(VENV) data/harvester.db* data/archive exports .pytest_cache

@@ -161,7 +161,7 @@ def export(db_url, out_dir, province):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
 def parse(files, as_json):
-    """Parse local report files (HTML, PDF, DOCX, text) without a database.
+    """Parse local report files (HTML, PDF, DOCX, DOC/WPS, RTF, XLS/XLSX, OFD, images, text) without a database.
 
     \b
     Examples:
@@ -206,18 +206,21 @@ def reparse(db_url):
 @click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--port", default=8765, show_default=True, help="Port of the simulated sites (one loopback address each).")
 @click.option("--registry", default="data/demo-sites.csv", show_default=True, help="Where to write the demo registry.")
-def demo(db_url, out_dir, port, registry):
+@click.option("--obstacles", is_flag=True,
+              help="Add the obstacle sites (robots.txt, challenges, rate limits, …) to show every outcome.")
+def demo(db_url, out_dir, port, registry, obstacles):
     """Serve the simulated portals on loopback, crawl them, print a summary, export CSVs.
 
     \b
-    Example:
+    Examples:
       harvester demo --db sqlite:///data/harvester.db --out exports/
+      harvester demo --obstacles --db sqlite:///tmp/demo.db
     """
     from harvester.devportal.server import start_world, write_registry
     from harvester.devportal.world import build_world
     from harvester.export import export_reports
 
-    world = build_world()
+    world = build_world(obstacles=obstacles)
     running = start_world(world, port=port)
     try:
         write_registry(running, registry)
