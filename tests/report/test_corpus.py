@@ -1,8 +1,8 @@
 """The acceptance test: every hand-checked case parses to exactly its expected cells and checks.
 
 Cases: ``tests/fixtures/corpus/expected/*.json`` (the project's corpus; ``document`` is relative to
-the corpus directory) and ``tests/report/cases/*.json`` (this module's own cases; `document` relative to the case file, the
-JSON). A cell listed in ``uncertain_cells`` may be empty instead of its value; every other cell must
+the corpus directory) and ``tests/report/cases/*.json`` (this module's own cases; ``document`` is
+relative to the case file and points into the corpus). A cell listed in ``uncertain_cells`` may be empty instead of its value; every other cell must
 be equal. ``failed_checks`` must be exactly the checks with status FAIL; agency and year must match;
 ``format``, ``status`` and ``metadata.publish_date`` too where the case states them.
 """
