@@ -278,7 +278,7 @@ def main(argv=None):
     print("#   " + ", ".join(f"{n} ({npages[n]} p)" for n, _ in docs))
     med, best = time_methods(docs, methods, args.repeat, args.plumber_repeat)
 
-    print(f"\nper document, median (best) of the runs")
+    print("\nper document, median (best) of the runs")
     print(f"{'document':22s}" + "".join(f"{m:>20s}" for m in methods) + "   ours/bare")
     for name, _ in docs:
         row = "".join(f"{med[m][name] * 1e3:11.1f} ({best[m][name] * 1e3:5.1f}) ms"[-20:] for m in methods)

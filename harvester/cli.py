@@ -224,7 +224,7 @@ def demo(db_url, out_dir, port, registry, obstacles):
     running = start_world(world, port=port)
     try:
         write_registry(running, registry)
-        click.echo(f"Simulated portals: " + ", ".join(running.sites.values()))
+        click.echo("Simulated portals: " + ", ".join(running.sites.values()))
         result = run_crawl(sites=registry, db_url=db_url, log_file="data/logs/demo-crawl.log", log_level="INFO")
     finally:
         running.stop()

@@ -13,7 +13,6 @@ Nothing harvested is deleted: a report whose document changes keeps the earlier 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import math
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.engine import URL
 
+import harvester.report as report_parser
 from harvester.archive import Archive
 from harvester.report.model import Cell, Check, ParsedReport
 
@@ -92,18 +92,6 @@ def _number(value: float | None) -> float | int | None:
         return None
     f = float(value)
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
-
-
-def _carry_chain_function():
-    """``harvester.report.carry_chain_check(current: ParsedReport, previous_cells: {cell id: value})``
-    when the parser provides it, else None."""
-    try:
-        module = importlib.import_module("harvester.report")
-    except ImportError as exc:
-        log.warning("harvester.report cannot be imported (%s); carry-over check skipped", exc)
-        return None
-    fn = getattr(module, "carry_chain_check", None)
-    return fn if callable(fn) else None
 
 
 def _as_checks(result: Any) -> list[Check]:
@@ -600,9 +588,7 @@ class Store:
             self._carry_over(conn, report, parsed)
 
     def _carry_over(self, conn: Connection, report: Mapping[str, Any], parsed: ParsedReport) -> None:
-        fn = _carry_chain_function()
-        if fn is None:
-            return
+        fn = report_parser.carry_chain_check   # looked up at call time: tests stand in their own
         agency_id, year = report["agency_id"], report["year"]
         neighbours = {r.year: r.id for r in conn.execute(
             select(Report.id, Report.year).where(Report.agency_id == agency_id,

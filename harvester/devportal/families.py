@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import html
 import json
 import math
 from urllib.parse import quote
@@ -28,7 +27,7 @@ from urllib.parse import quote
 from . import templates as T
 from .faults import Request, Response
 from .reports import GeneratedReport, render_docx, render_html_body, render_pdf
-from .world import (DOCX, HTML_UTF8, PDF, ExpectedReport, NoiseItem, Resource, _attachment_body, _Builder,
+from .world import (DOCX, PDF, ExpectedReport, NoiseItem, Resource, _attachment_body, _Builder,
                     _cn_date, _doc_type)
 
 e = T.e

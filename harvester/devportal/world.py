@@ -878,7 +878,7 @@ def _build_pingtan(b: _Builder) -> None:
         r = b.make(agency, tname, kind, year, next_json=spec["corpus_html"].get(year + 1, (None, None))[1])
         r.title = title
         dtp = "html" if year >= 2021 else "pdf"
-        exp = b.publish(main, r, dtp, date=date, path=path)
+        b.publish(main, r, dtp, date=date, path=path)
     for agency, tname, kind, y0, y1 in spec["departments"]:
         for year in range(y0, y1 + 1):
             b.publish(main, b.make(agency, tname, kind, year), _doc_type(b.rng, kind))

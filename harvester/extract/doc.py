@@ -16,6 +16,7 @@ import struct
 
 from .base import Extracted
 from .convert import ConverterError, ConverterTimeout, antiword_text, garbled, libreoffice_convert
+from .metadata import meta_from_text
 
 _PIPE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 
@@ -85,11 +86,7 @@ def extract_doc(data: bytes, *, kind: str = "doc") -> Extracted:
         elif text.strip():
             ex = Extracted(kind=kind, text=text, meta={"converted_by": "antiword"})
             ex.meta["converter_problem"] = "; ".join(problems)[:300]
-            try:
-                from .metadata import meta_from_text
-                ex.meta.update(meta_from_text(text))
-            except Exception:  # pragma: no cover
-                pass
+            ex.meta.update(meta_from_text(text))
             return ex
         problems.append("antiword found no text")
     except ConverterError as exc:

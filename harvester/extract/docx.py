@@ -17,6 +17,7 @@ import zipfile
 from lxml import etree
 
 from .base import Extracted
+from .metadata import meta_from_text
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _TBL, _SDT, _SDTC, _CXML = _W + "p", _W + "tbl", _W + "sdt", _W + "sdtContent", _W + "customXml"
@@ -195,12 +196,7 @@ def extract_docx(data: bytes) -> Extracted:
                 ids.append(idg)
                 lines.extend(ln for ln in tsv if ln.strip())
     text = "\n".join(lines)
-    meta: dict = {}
-    try:
-        from .metadata import meta_from_text
-        meta = meta_from_text(text)
-    except ImportError:  # pragma: no cover
-        pass
+    meta = meta_from_text(text)
     try:
         title = _xml(z.read("docProps/core.xml")).find(_DC_TITLE)
         if title is not None and title.text and title.text.strip():

@@ -21,6 +21,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .base import Extracted
+from .metadata import meta_from_html
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}“”])\s+(?=[{_CJK}“”])")
@@ -346,10 +347,6 @@ def _page_meta(html_text: str, root, container) -> dict:
     The block is page chrome, so the reader is run with the report body detached from the tree (it
     reads every text chunk, and the body holds most of them); only if the body itself carries block
     labels and the chrome gave none of them is the whole page read."""
-    try:
-        from .metadata import meta_from_html
-    except ImportError:  # pragma: no cover - the metadata reader is a separate module
-        return {}
     parent = container.getparent()
     if parent is None or container is root.find("body"):
         return meta_from_html(html_text, tree=root)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 
 from .base import Extracted
+from .metadata import meta_from_text
 from .safety import setting
 
 MAX_PIXELS = 80_000_000
@@ -308,10 +309,6 @@ def ocr_pages(pages, *, kind: str, base: Extracted) -> Extracted:
             return Extracted(kind=kind, meta=meta, problem="converter_timeout", detail="; ".join(errors)[:500])
         return Extracted(kind=kind, meta=meta, problem="image_only",
                          detail=f"{base.detail or 'an image'}; OCR found no text" + (f" ({errors[0]})" if errors else ""))
-    try:
-        from .metadata import meta_from_text
-        for k, v in meta_from_text(text).items():
-            meta.setdefault(k, v)
-    except Exception:  # pragma: no cover
-        pass
+    for k, v in meta_from_text(text).items():
+        meta.setdefault(k, v)
     return Extracted(kind=kind, text=text, meta=meta)

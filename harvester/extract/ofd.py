@@ -25,6 +25,7 @@ import re
 import zipfile
 
 from .base import Extracted
+from .metadata import meta_from_text
 
 _MM = 25.4 / 72.0            # millimetres per point
 _NUM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -376,12 +377,8 @@ def extract_ofd(data: bytes) -> Extracted:
         elif not chars:
             ex.problem, ex.detail = "empty", f"{len(page_locs)} page(s) without text"
         else:
-            try:
-                from .metadata import meta_from_text
-                for k2, v in meta_from_text(ex.text).items():
-                    meta.setdefault(k2, v)
-            except Exception:  # pragma: no cover
-                pass
+            for k2, v in meta_from_text(ex.text).items():
+                meta.setdefault(k2, v)
         return ex
 
 

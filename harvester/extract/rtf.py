@@ -21,6 +21,7 @@ import codecs
 import re
 
 from .base import Extracted
+from .metadata import meta_from_text
 
 _TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z])|([{}])|([^\\{}\r\n]+)|[\r\n]+")
 _SKIP = {b"fonttbl", b"colortbl", b"stylesheet", b"info", b"pict", b"object", b"listtable", b"listoverridetable",
@@ -336,12 +337,7 @@ def _native(data: bytes) -> Extracted:
                 ids.append(i)
                 lines.extend(ln for ln in tsv if ln.strip())
     text = "\n".join(lines)
-    meta: dict = {}
-    try:
-        from .metadata import meta_from_text
-        meta = meta_from_text(text)
-    except Exception:  # pragma: no cover
-        pass
+    meta = meta_from_text(text)
     return Extracted(kind="rtf", text=text, tables=tables, meta=meta, table_cell_ids=ids)
 
 

@@ -6,6 +6,7 @@ Binary data that slipped through the sniffer is reported, not parsed.
 from __future__ import annotations
 
 from .base import Extracted
+from .metadata import meta_from_text
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -38,10 +39,4 @@ def extract_text(data: bytes | str) -> Extracted:
     if bad > len(sample) * 0.1:
         return Extracted(kind="text", problem="unsupported_type",
                          detail=f"binary data, not text ({bad} control characters in the first {len(sample)})")
-    meta: dict = {}
-    try:
-        from .metadata import meta_from_text
-        meta = meta_from_text(text)
-    except ImportError:  # pragma: no cover
-        pass
-    return Extracted(kind="text", text=text, meta=meta)
+    return Extracted(kind="text", text=text, meta=meta_from_text(text))

@@ -19,6 +19,7 @@ import io
 import re
 
 from .base import Extracted
+from .metadata import meta_from_text
 
 MAX_CELLS = 2_000_000
 _SPACES = re.compile(r"[ \t\xa0\u3000]+")
@@ -146,11 +147,7 @@ def from_sheets(kind: str, sheets: list[Sheet], meta: dict | None = None) -> Ext
     text = "\n".join(lines)
     m = dict(meta or {})
     m["sheets"] = [s.name for s in sheets]
-    try:
-        from .metadata import meta_from_text
-        m.update({k: v for k, v in meta_from_text(text).items() if k not in m})
-    except Exception:  # pragma: no cover
-        pass
+    m.update({k: v for k, v in meta_from_text(text).items() if k not in m})
     ex = Extracted(kind=kind, text=text, tables=tables, meta=m, table_cell_ids=ids)
     if not text.strip() and not tables:
         ex.problem, ex.detail = "empty", f"no values in {len(sheets)} sheet(s)"

@@ -346,20 +346,8 @@ def test_carry_chain_check_when_previous_year_arrives_later(sites, carry):
     assert sites.checks(r23) == []
 
 
-def test_carry_chain_skipped_without_function(sites, monkeypatch):
-    monkeypatch.delattr(importlib.import_module("harvester.report"), "carry_chain_check", raising=False)
-    r23, _ = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2023)
-    r24, _ = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024)
-    sites.save_parse(r23, parsed_report({"open.carried": 0, "close.carry": 5}, year=2023))
-    sites.save_parse(r24, parsed_report({"open.carried": 5}))
-    assert sites.checks(r24) == []
-
-
 def test_carry_chain_with_the_parsers_check(sites):
-    """The real harvester.report.carry_chain_check on stored cells (skipped until the parser has it)."""
-    check_fn = getattr(importlib.import_module("harvester.report"), "carry_chain_check", None)
-    if check_fn is None:
-        pytest.skip("harvester.report.carry_chain_check not available")
+    """The real harvester.report.carry_chain_check on stored cells."""
     from harvester.report.schema import load_schema
 
     cols = [c["id"] for c in load_schema()["table3"]["columns"]]

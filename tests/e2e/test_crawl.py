@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,9 +35,15 @@ def crawled(tmp_path_factory):
         second = run_cli("crawl", "--sites", registry, "--db", db)
         snap2 = snapshot(db)
         export = run_cli("export", "--db", db, "--out", tmp / "out")
+        expected = running.expected_reports()
+        running.stop()                      # reparse works from the archive alone: no site is up
+        reparse1 = run_cli("reparse", "--db", db)
+        snap3 = snapshot(db)
+        reparse2 = run_cli("reparse", "--db", db)
+        snap4 = snapshot(db)
         yield {"running": running, "db": db, "tmp": tmp, "first": first, "second": second, "snap1": snap1,
-               "snap2": snap2, "export": export, "requests_first": requests_first,
-               "expected": running.expected_reports()}
+               "snap2": snap2, "export": export, "requests_first": requests_first, "expected": expected,
+               "reparse": (reparse1, reparse2), "snap_reparse": (snap3, snap4)}
     finally:
         running.stop()
 
@@ -127,6 +132,15 @@ def test_second_run_adds_nothing(crawled):
     assert crawled["snap2"] == crawled["snap1"]
     new = query(crawled["db"], "SELECT reports_new FROM site_outcomes WHERE run_id = 2")
     assert sum(n for (n,) in new) == 0
+
+
+def test_reparse_without_network_is_idempotent(crawled):
+    first, second = crawled["reparse"]
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr + second.stderr)[-3000:]
+    assert f"re-parsed {len(crawled['expected'])} reports" in first.stdout
+    after_first, after_second = crawled["snap_reparse"]
+    assert after_first == crawled["snap2"], "re-parsing the crawl's own documents changes nothing"
+    assert after_second == after_first
 
 
 def test_polite_and_on_site(crawled):

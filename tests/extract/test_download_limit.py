@@ -9,7 +9,6 @@ PDF (a generated report, padded past the limit) and a small unrelated attachment
 from __future__ import annotations
 
 import http.server
-import os
 import random
 import sys
 import threading

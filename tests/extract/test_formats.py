@@ -330,15 +330,18 @@ def test_timeout_with_antiword_fallback_still_reads_the_text(tmpdir_env, monkeyp
 
 def test_run_kills_the_whole_process_group(tmp_path):
     from harvester.extract.convert import ConverterTimeout, run
-    marker = tmp_path / "child-survived"
-    script = f"sleep 30 & sleep 2; touch {marker}"   # a child in the background, like soffice.bin
-    with pytest.raises(ConverterTimeout):
-        run(["sh", "-c", script], timeout=0.5, cwd=str(tmp_path))
+    import random
     import subprocess
     import time
+    marker = tmp_path / "child-survived"
+    child = f"sleep {30 + random.random():.6f}"        # an argument no other process on the machine has
+    script = f"{child} & sleep 2; touch {marker}"     # a child in the background, like soffice.bin
+    with pytest.raises(ConverterTimeout):
+        run(["sh", "-c", script], timeout=0.5, cwd=str(tmp_path))
     time.sleep(2.5)
     assert not marker.exists()
-    assert "sleep 30" not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    processes = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines()
+    assert child not in [p.strip() for p in processes]
 
 
 # ------------------------------------------------------------------------------------------------
