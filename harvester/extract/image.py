@@ -242,24 +242,8 @@ def _tsv_words(tsv: str, dpi: float, h_px: int):
 
 def _join_cjk_words(words):
     """Tesseract splits Chinese text into one 'word' per character or two: glue neighbours on a line."""
-    from .pdf import _cluster_lines
-    out = []
-    for ln in _cluster_lines(words):
-        cur = None
-        for w in ln:
-            if cur is not None and w[2] - cur[3] < 0.45 * max(cur[1], w[1], 4.0):
-                cur[3] = max(cur[3], w[3])
-                cur[4], cur[5] = min(cur[4], w[4]), max(cur[5], w[5])
-                cur[6] += w[6]
-                continue
-            if cur is not None:
-                out.append(cur)
-            cur = list(w)
-        if cur is not None:
-            out.append(cur)
-    for w in out:
-        w[0], w[1] = (w[4] + w[5]) / 2, w[5] - w[4]
-    return out
+    from .pdf import merge_words
+    return merge_words(words, gap=0.45, floor=4.0, grow_vertical=True)
 
 
 def ocr_page(im, dpi: float, lang: str, timeout: float | None = None):

@@ -235,21 +235,8 @@ def _words(page: _Page):
         # a glyph is as wide as its advance (when the advance is a glyph's, not a jump to a column)
         w = adv / _MM if 0.2 * size < adv <= 1.1 * size else (s if ord(ch) > 0x2e80 else 0.55 * s)
         chars.append([(bottom + top) * 0.5, top - bottom, left, left + w, bottom, top, ch])
-    from .pdf import _cluster_lines
-    words = []
-    for ln in _cluster_lines(chars):
-        cur = None
-        for c in ln:
-            if cur is not None and c[2] - cur[3] < 0.3 * max(cur[1], c[1], 1.0) and c[2] >= cur[2]:
-                cur[3] = max(cur[3], c[3])
-                cur[6] += c[6]
-                continue
-            if cur is not None:
-                words.append(cur)
-            cur = list(c)
-        if cur is not None:
-            words.append(cur)
-    return words
+    from .pdf import merge_words
+    return merge_words(chars, forward_only=True)
 
 
 def _rules(page: _Page):

@@ -549,6 +549,34 @@ def _cluster_lines(words):
     return lines
 
 
+def merge_words(boxes, *, gap: float = 0.3, floor: float = 1.0, forward_only: bool = False,
+                grow_vertical: bool = False):
+    """Boxes ``[ycentre, height, left, right, bottom, top, text]`` -> words: on each visual line a box
+    joins the word before it when the gap is under ``gap`` × the taller height (at least ``floor``).
+    ``forward_only``: a box starting left of the word never joins it. ``grow_vertical``: the word's
+    bottom/top grow to cover its boxes (centre and height recomputed). Shared by PDF, OFD and OCR."""
+    words = []
+    for ln in _cluster_lines(boxes):
+        cur = None
+        for b in ln:
+            if cur is not None and b[2] - cur[3] < gap * max(cur[1], b[1], floor) \
+                    and (not forward_only or b[2] >= cur[2]):
+                cur[3] = max(cur[3], b[3])
+                if grow_vertical:
+                    cur[4], cur[5] = min(cur[4], b[4]), max(cur[5], b[5])
+                cur[6] += b[6]
+                continue
+            if cur is not None:
+                words.append(cur)
+            cur = list(b)
+        if cur is not None:
+            words.append(cur)
+    if grow_vertical:
+        for w in words:
+            w[0], w[1] = (w[4] + w[5]) / 2, w[5] - w[4]
+    return words
+
+
 def _line_em(ws):
     if len(ws) == 1:
         return max(ws[0][1], 4.0)
@@ -680,20 +708,7 @@ def _rot_words(tp, text, boxes, rot, page_w, page_h):
                 continue
             l, r, b, t = _to_display(rot, page_w, page_h, l, r, b, t)
             chars.append([(b + t) * 0.5, t - b, l, r, b, t, text[k]])
-    words = []
-    for ln in _cluster_lines(chars):
-        cur = None
-        for w in ln:
-            if cur is not None and w[2] - cur[3] < 0.3 * max(cur[1], w[1], 1.0):
-                cur[3] = max(cur[3], w[3])
-                cur[6] += w[6]
-                continue
-            if cur is not None:
-                words.append(cur)
-            cur = list(w)
-        if cur is not None:
-            words.append(cur)
-    return words
+    return merge_words(chars)
 
 
 def _to_display(rot, page_w, page_h, l, r, b, t):
