@@ -289,7 +289,7 @@ class ReportsSpider(scrapy.Spider):
             return
         site, sid = self._site(response), response.meta["site_id"]
         list_title = response.meta.get("list_title") or ""
-        meta = meta_from_html(response.text, tree=None) if response.body else {}
+        meta = meta_from_html(response.text, tree=response.selector.root) if response.body else {}
         page_title = norm_title(meta.get("title") or "")
         title = page_title if is_report_title(page_title) and len(page_title) >= len(list_title) else list_title
         if not is_report_title(title):
