@@ -4,7 +4,7 @@
 
 Documents: the three real reports in tests/fixtures/corpus/real, two whole reports as the simulated
 portals render them (harvester.devportal), and generated stress documents with a ruled table 三
-on every page (reportlab, built by tests/extract/conftest.py). For each method the time of a document is the
+on every page (reportlab, built by tests/extract/pdfbuild.py). For each method the time of a document is the
 median of N runs (methods interleaved per document); documents/s and pages/s are over the whole
 set. Peak memory is the max RSS of a fresh child process running only that method over all
 documents, minus the RSS of a child that only imports and loads the documents.
@@ -39,7 +39,7 @@ COLS = ["natural_person", "commercial", "research", "social_welfare", "legal_ser
 
 
 def _builders():
-    spec = importlib.util.spec_from_file_location("pdf_builders", REPO / "tests" / "extract" / "conftest.py")
+    spec = importlib.util.spec_from_file_location("pdf_builders", REPO / "tests" / "extract" / "pdfbuild.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
