@@ -48,6 +48,25 @@ class SiteStats:
     backoffs: int = 0                  # 429/503 answers waited out
     rendered: int = 0                  # pages rendered in the browser
     soft_404s: int = 0
+    platform: str = ""                 # the CMS family the report column was read with (adapter name)
+    # incremental crawls
+    from_memory: bool = False          # started at the report columns an earlier run found
+    fell_back: bool = False            # … which failed: walked from the start page again
+    column_roots: set[str] = field(default_factory=set)   # report columns reached (remembered when ok)
+    known_listed: int = 0              # reports listed that were harvested before (not fetched again)
+    not_modified: int = 0              # 304s answered from the archive
+    withdrawn: int = 0                 # known reports gone from the site (verifying run)
+
+    @property
+    def reports_listed(self) -> int:
+        return self.report_items + self.known_listed
+
+    def as_dict(self) -> dict:
+        """The raw counters (stored with the outcome; summed across distributed workers)."""
+        out = {}
+        for k, v in self.__dict__.items():
+            out[k] = sorted(v) if isinstance(v, set) else dict(v) if isinstance(v, Counter) else v
+        return out
 
     def outcome(self) -> tuple[str, str]:
         if self.robots_blocked_entry:
@@ -62,9 +81,17 @@ class SiteStats:
             if self.column_errors:
                 return NO_COLUMN, "; ".join(self.column_errors[:3])
             return NO_COLUMN, "no link to a 政府信息公开年报 column was found from the start page"
-        if not self.report_items:
+        if not self.reports_listed:
             return NO_REPORTS, f"the report column ({min(self.column_urls)}) lists no annual report"
         extra = []
+        if self.known_listed:
+            extra.append(f"{self.known_listed} harvested before")
+        if self.not_modified:
+            extra.append(f"{self.not_modified} pages not modified")
+        if self.reports["revised"]:
+            extra.append(f"{self.reports['revised']} revised")
+        if self.withdrawn:
+            extra.append(f"{self.withdrawn} withdrawn")
         if self.moved_to:
             extra.append(f"moved to {self.moved_to}")
         if self.backoffs:
@@ -93,16 +120,38 @@ class CrawlContext:
             sites = [s for s in sites if s.site_id in only]
         self.sites: dict[str, Site] = {s.site_id: s for s in sites}
         self.stats: dict[str, SiteStats] = {sid: SiteStats() for sid in self.sites}
+        self.refresh = settings.getbool("HARVESTER_REFRESH")
+        self.verify = settings.getbool("HARVESTER_VERIFY")
+        self.job = settings.get("HARVESTER_JOB") or None
         self.store = Store(self.db_url)
         self.store.upsert_sites([s.as_row() for s in sites])
+        interrupted = self.store.mark_interrupted_runs()
+        if interrupted:
+            log.warning("runs %s were interrupted (their process is gone); this run picks up where they stopped",
+                        interrupted)
         self.run_id = self.store.start_run("crawl", {"sites": self.sites_path, "only": only,
-                                                     "db": self.store.safe_url if hasattr(self.store, "safe_url") else ""})
+                                                     "db": self.store.safe_url, "refresh": self.refresh,
+                                                     "verify": self.verify, "resumes": interrupted},
+                                           job=self.job)
+        self._memory: dict[str, dict] = {}
         self.started = datetime.now(timezone.utc)
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.closed = False
+        # distributed mode (harvester/distributed.py): called with this worker's stats when the run finishes;
+        # returns the whole job's merged stats (the job's last worker) or None (another worker records them)
+        self.merge_stats = None
 
     def site(self, site_id: str) -> SiteStats:
         return self.stats.setdefault(site_id, SiteStats())
+
+    def memory(self, site_id: str) -> dict:
+        """What earlier runs learnt of the site (Store.crawl_memory), read once per run; empty on --refresh."""
+        mem = self._memory.get(site_id)
+        if mem is None:
+            mem = ({"columns": [], "harvested": set(), "validators": {}} if self.refresh
+                   else self.store.crawl_memory(site_id))
+            self._memory[site_id] = mem
+        return mem
 
     def on_site(self, site_id: str, url: str) -> bool:
         """Stay on the registry's domains: the site's host, its www twin and sub-domains, its listed extra
@@ -153,17 +202,28 @@ class CrawlContext:
         if self.closed:
             return
         totals: Counter = Counter()
-        for sid, st in self.stats.items():
+        judged = self.stats
+        if self.merge_stats is not None:       # distributed worker: outcomes from the merged job stats, or none
+            judged = self.merge_stats(self.stats) or {}
+        for sid, st in judged.items():
             outcome, reason = self.judge(sid, st)
             self.outcomes[sid] = (outcome, reason)
             totals[outcome] += 1
             self.store.record_site_outcome(
-                self.run_id, sid, outcome, reason, requests=st.requests, reports_found=st.report_items,
-                reports_new=st.reports["new"], reports_updated=st.reports["updated"])
+                self.run_id, sid, outcome, reason, raw=st.as_dict(), requests=st.requests,
+                reports_found=st.reports_listed, reports_new=st.reports["new"],
+                reports_updated=st.reports["updated"] + st.reports["revised"])
+            if outcome == OK and st.column_roots:
+                self.store.record_columns(sid, st.column_roots, self.run_id)
         counts = {"sites": len(self.stats), "outcomes": dict(totals),
                   "reports_found": sum(s.report_items for s in self.stats.values()),
                   "reports_new": sum(s.reports["new"] for s in self.stats.values()),
                   "reports_updated": sum(s.reports["updated"] for s in self.stats.values()),
+                  "reports_revised": sum(s.reports["revised"] for s in self.stats.values()),
+                  "reports_unchanged": sum(s.reports["unchanged"] for s in self.stats.values()),
+                  "reports_withdrawn": sum(s.withdrawn for s in self.stats.values()),
+                  "reports_known": sum(s.known_listed for s in self.stats.values()),
+                  "not_modified": sum(s.not_modified for s in self.stats.values()),
                   "requests": sum(s.requests for s in self.stats.values()),
                   "problems": sum(s.problems for s in self.stats.values())}
         self.store.finish_run(self.run_id, status, counts)

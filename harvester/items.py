@@ -17,8 +17,10 @@ class Fetched:
     last_modified: str = ""
     link_text: str = ""
     error: str | None = None       # why it could not be fetched (too_large, unreachable, robots, http_404 …)
+    not_modified: bool = False     # a 304: `body` is the archived copy
     # filled by the pipelines
     sha256: str | None = None
+    changed: bool = True           # the URL's bytes differ from what was archived for it before
     kind: str | None = None
     extracted: Any = None          # harvester.extract.Extracted
     parsed: Any = None             # harvester.report.ParsedReport
@@ -34,6 +36,7 @@ class ReportItem:
     meta: dict = field(default_factory=dict)   # 索引号, 发布机构, dates … from the detail page
     files: list[Fetched] = field(default_factory=list)
     # filled by the pipelines
+    unchanged_report: int | None = None   # id of the stored report when none of its files changed
     chosen: Fetched | None = None  # the file whose parse became the report's data
     parsed: Any = None
     agency: str | None = None

@@ -15,14 +15,26 @@ from harvester.titles import title_agency, title_year
 _STATUS_RANK = {"parsed": 5, "partial": 4, "text_only": 3, "no_tables": 2}
 
 
-def archive_file(store, f: Fetched) -> None:
-    """Keep the raw bytes (by SHA-256) and the fetch state of one file."""
+def archive_file(store, f: Fetched, site_id: str | None = None) -> None:
+    """Keep the raw bytes (by SHA-256) and the fetch state of one file; `f.changed` says whether the URL's
+    bytes differ from what was archived for it before (a 304's archived copy is not stored again)."""
     if f.body:
         f.kind = sniff(f.body, f.url, f.content_type)
-    saved = store.save_document(f.url, f.body or None, kind=f.kind or "", http_status=f.status,
+    data = None if f.not_modified else (f.body or None)
+    saved = store.save_document(f.url, data, kind=f.kind or "", http_status=304 if f.not_modified else f.status,
                                 content_type=f.content_type, etag=f.etag, last_modified=f.last_modified,
-                                problem=f.error)
+                                problem=f.error, site_id=site_id, role=f.role)
     f.sha256 = saved.get("sha256") if saved else None
+    f.changed = bool(saved.get("changed")) if saved else True
+
+
+def unchanged_report(store, item: ReportItem) -> int | None:
+    """The stored report this item is, when none of its files changed since it was stored (nothing to
+    re-parse); None for a new report, a changed one, or one whose earlier fetch failed."""
+    if any(f.changed or f.error for f in item.files):
+        return None
+    ids = set(store.reports_at([item.page_url]).values())
+    return ids.pop() if len(ids) == 1 else None
 
 
 def extract_file(f: Fetched) -> Extracted | None:
@@ -51,17 +63,27 @@ def score(parsed) -> tuple:
     return (_STATUS_RANK.get(parsed.status, 0), filled)
 
 
-def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
-    """Another copy of a report already stored for the same agency and year (a repost, a （图片版）
-    twin, the same file under a second column): keep the stored document unless this copy parses
-    strictly better. The same document URL coming back is the same report (perhaps revised): never kept."""
+def other_copy(existing: dict | None, item: ReportItem) -> bool:
+    """Whether ``item`` is another copy of a report already stored for the same agency and year (a repost,
+    a （图片版） twin, the same file under a second column). The same page or document URL coming back is
+    the same report (perhaps revised), not another copy."""
     if not existing or not existing.get("document_url"):
         return False
     urls = {f.url for f in item.files} | {item.page_url}
-    if existing["document_url"] in urls or existing.get("page_url") in urls:
+    return existing["document_url"] not in urls and existing.get("page_url") not in urls
+
+
+def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
+    """For another copy (``other_copy``): keep the stored document unless this copy parses better; between
+    copies that parse equally well the smaller document URL wins, so the copy kept does not depend on the
+    order the copies were met in (two workers, a resumed crawl)."""
+    if not other_copy(existing, item):
         return False
     stored = (_STATUS_RANK.get(existing.get("parse_status") or "", 0), existing.get("filled_cells") or 0)
-    return score(item.parsed) <= stored
+    new = score(item.parsed)
+    if new != stored:
+        return new < stored
+    return existing["document_url"] <= (report_fields(item)["document_url"] or "")
 
 
 def choose(files: list[Fetched]) -> Fetched | None:

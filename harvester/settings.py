@@ -16,6 +16,12 @@ HARVESTER_DB = os.environ.get("HARVESTER_DB", "sqlite:///data/harvester.db")
 HARVESTER_SITES = os.environ.get("HARVESTER_SITES", "data/sites.csv")
 HARVESTER_ARCHIVE = os.environ.get("HARVESTER_ARCHIVE", "")  # default: next to the SQLite file, or data/archive
 HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES", str(50 * 1024 * 1024)))
+# incremental crawls: a run starts at the report columns an earlier run found, asks for list pages
+# conditionally and skips reports already harvested; --refresh fetches everything in full, --verify
+# re-checks every known report (conditionally: a revision is re-parsed, a 404 marks it withdrawn)
+HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in ("1", "true", "yes", "on")
+HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
+HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination
 # reading documents (harvester/extract): OCR of scanned reports, converter time limit, ZIP-bomb limits
 HARVESTER_OCR = os.environ.get("HARVESTER_OCR", "0").strip().lower() in ("1", "true", "yes", "on")
@@ -58,6 +64,8 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("HARVESTER_LOG_LEVEL", "INFO")
+HARVESTER_LOG_MAX_BYTES = int(os.environ.get("HARVESTER_LOG_MAX_BYTES", str(10 * 1024 * 1024)))  # then rotated
+HARVESTER_LOG_BACKUPS = int(os.environ.get("HARVESTER_LOG_BACKUPS", "14"))                      # old logs kept
 
 ITEM_PIPELINES = {
     "pipelines.archive.ArchivePipeline": 100,
@@ -77,6 +85,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
     "spiders.middlewares.BackoffMiddleware": 560,
     "spiders.middlewares.EncodingMiddleware": 580,
+    "spiders.middlewares.ConditionalRequestMiddleware": 585,   # sees bodies decompressed (590), before meta refresh
     "spiders.middlewares.ObstacleMiddleware": 650,
 }
 

@@ -1,5 +1,5 @@
-"""Stage 1: keep every fetched file's raw bytes (by SHA-256) and fetch state."""
-from harvester.process import archive_file
+"""Stage 1: keep every fetched file's raw bytes (by SHA-256) and fetch state; tell an unchanged report."""
+from harvester.process import archive_file, unchanged_report
 
 from .base import Stage
 
@@ -7,5 +7,6 @@ from .base import Stage
 class ArchivePipeline(Stage):
     def process_item(self, item):
         for f in item.files:
-            archive_file(self.ctx.store, f)
+            archive_file(self.ctx.store, f, site_id=item.site_id)
+        item.unchanged_report = unchanged_report(self.ctx.store, item)
         return item

@@ -6,6 +6,8 @@ from .base import Stage
 
 class ExtractPipeline(Stage):
     def process_item(self, item):
+        if item.unchanged_report is not None:      # same bytes as stored: nothing to extract again
+            return item
         for f in item.files:
             ex = extract_file(f)
             if ex is not None and not ex.ok and f.role != "page":

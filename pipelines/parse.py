@@ -11,6 +11,8 @@ log = logging.getLogger(__name__)
 class ParsePipeline(Stage):
     def process_item(self, item):
         ctx = self.ctx
+        if item.unchanged_report is not None:      # same bytes as stored: the stored parse stands
+            return item
         for f in item.files:
             try:
                 parse_file(f, title=item.title, meta=item.meta)

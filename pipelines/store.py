@@ -1,5 +1,5 @@
 """Stage 4: upsert the report by (agency, year), with its cells, checks and every URL it was seen at."""
-from harvester.process import identify, keeps_stored_version, report_fields, report_urls
+from harvester.process import identify, keeps_stored_version, other_copy, report_fields, report_urls
 
 from .base import Stage
 
@@ -7,6 +7,10 @@ from .base import Stage
 class StorePipeline(Stage):
     def process_item(self, item):
         ctx = self.ctx
+        if item.unchanged_report is not None:      # seen again, bytes unchanged (a verifying run's 304s)
+            ctx.store.touch_report(item.unchanged_report, ctx.run_id)
+            ctx.site(item.site_id).reports["unchanged"] += 1
+            return item
         site = ctx.sites.get(item.site_id)
         agency, year = identify(item, site.name if site else "")
         item.agency, item.year = agency, year
@@ -15,18 +19,28 @@ class StorePipeline(Stage):
                       f"cannot tell the report's {'year' if not year else 'agency'} from {item.title!r}")
             ctx.site(item.site_id).reports["failed"] += 1
             return item
-        existing = ctx.store.find_report(item.site_id, agency, year)
-        if keeps_stored_version(existing, item):
-            # a second copy (repost, 图片版, another column): remember where it was seen, keep the better one
-            report_id, status = ctx.store.upsert_report(site_id=item.site_id, agency=agency, year=year,
-                                                        urls=report_urls(item), run_id=ctx.run_id)
-            ctx.event(item.site_id, item.page_url, "duplicate",
-                      f"another copy of {agency} {year}; kept {existing['document_url']}", level="info")
-        else:
-            report_id, status = ctx.store.upsert_report(site_id=item.site_id, agency=agency, year=year,
-                                                        fields=report_fields(item), urls=report_urls(item),
-                                                        run_id=ctx.run_id)
-            if item.parsed is not None:
-                ctx.store.save_parse(report_id, item.parsed)
+        with ctx.store.report_lock(agency, year):     # distributed workers: one copy at a time
+            existing = ctx.store.find_report(item.site_id, agency, year)
+            if keeps_stored_version(existing, item):
+                # a second copy (repost, 图片版, another column): remember where it was seen, keep the better one
+                report_id, status = ctx.store.upsert_report(site_id=item.site_id, agency=agency, year=year,
+                                                            urls=report_urls(item), run_id=ctx.run_id)
+                ctx.event(item.site_id, item.page_url, "duplicate",
+                          f"another copy of {agency} {year}; kept {existing['document_url']}", level="info")
+            else:
+                # the report and its parse in one transaction: a crash never leaves one without the other
+                replaces = other_copy(existing, item)
+                report_id, status = ctx.store.upsert_report(site_id=item.site_id, agency=agency, year=year,
+                                                            fields=report_fields(item), urls=report_urls(item),
+                                                            run_id=ctx.run_id, parsed=item.parsed,
+                                                            other_copy=replaces)
+                if replaces:
+                    ctx.event(item.site_id, item.page_url, "duplicate",
+                              f"another copy of {agency} {year}; it replaces {existing['document_url']}",
+                              level="info")
+                if status == "revised":
+                    ctx.event(item.site_id, item.page_url, "revised",
+                              f"{agency} {year}: the document changed; the earlier one is kept in report_versions",
+                              level="info")
         ctx.site(item.site_id).reports[status] += 1
         return item

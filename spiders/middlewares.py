@@ -333,3 +333,87 @@ def abort_browser_request(request) -> bool:
         return True
     return bool(page_host) and urlsplit(request.url).netloc != page_host
 
+
+
+# ------------------------------------------------------------------------------------------------
+# incremental crawls: conditional requests, the archive answers a 304
+# ------------------------------------------------------------------------------------------------
+
+class ConditionalRequestMiddleware:
+    """A request marked ``meta["conditional"]`` (a report column page; on a verifying run also report pages
+    and documents) carries the ETag / Last-Modified stored for its URL. A 304 is answered from the archive:
+    the spider gets the bytes it read last time, flagged ``not_modified`` (``meta["not_modified"]``), and the
+    pipelines know nothing changed. When the archived bytes are missing, the URL is fetched once more
+    unconditionally. ``HARVESTER_REFRESH`` turns all of this off (every URL fetched in full)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.refresh = crawler.settings.getbool("HARVESTER_REFRESH")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _known(self, request) -> dict | None:
+        sid = request.meta.get("site_id")
+        if self.refresh or not sid or not request.meta.get("conditional") or request.method != "GET":
+            return None
+        return crawl_context(self.crawler).memory(sid)["validators"].get(request.url.split("#")[0])
+
+    def process_request(self, request, spider=None):
+        # a redirect's request is a copy of the one redirected: its validators and flag are not this URL's
+        request.meta.pop("not_modified", None)
+        for h in (b"If-None-Match", b"If-Modified-Since"):
+            request.headers.pop(h, None)
+        known = self._known(request)
+        if known:
+            if known.get("etag"):
+                request.headers[b"If-None-Match"] = known["etag"].encode("latin-1")
+            if known.get("last_modified"):
+                request.headers[b"If-Modified-Since"] = known["last_modified"].encode("latin-1")
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if response.status != 304:
+            self._remember(request, response)
+            return response
+        known = self._known(request)
+        if not known:
+            return response
+        from scrapy.http import Headers
+        from scrapy.responsetypes import responsetypes
+
+        ctx = crawl_context(self.crawler)
+        try:
+            body = ctx.store.read_document(known["sha256"])
+        except FileNotFoundError:
+            ctx.event(request.meta["site_id"], request.url, "archive_missing",
+                      "304 but the archived copy is gone: fetching it again in full")
+            retry = request.replace(dont_filter=True, meta={**request.meta, "conditional": False})
+            for h in (b"If-None-Match", b"If-Modified-Since"):
+                retry.headers.pop(h, None)
+            return retry
+        headers = Headers({"Content-Type": known.get("content_type") or "application/octet-stream"})
+        for h in (b"ETag", b"Last-Modified"):
+            value = response.headers.get(h)
+            if value:
+                headers[h] = value
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
+        request.meta["not_modified"] = True
+        ctx.site(request.meta["site_id"]).not_modified += 1
+        return cls(url=request.url, status=200, headers=headers, body=body, request=request,
+                   flags=[*response.flags, "not_modified"])
+
+    def _remember(self, request, response) -> None:
+        """Archive a list page read in full, with its validators, before anything reads it (a meta-refresh shell
+        is remembered too): the next run asks for it conditionally. Report pages and documents are archived by
+        the pipelines, which must see whether their bytes changed."""
+        sid = request.meta.get("site_id")
+        if (response.status != 200 or request.method != "GET" or request.meta.get("role") != "column"
+                or not request.meta.get("conditional") or "playwright" in (response.flags or []) or not sid):
+            return
+        header = lambda name: (response.headers.get(name) or b"").decode("latin-1")  # noqa: E731
+        crawl_context(self.crawler).store.save_document(
+            request.url.split("#")[0], response.body, kind="html", http_status=200,
+            content_type=header("Content-Type"), etag=header("ETag"), last_modified=header("Last-Modified"),
+            site_id=sid, role="column")

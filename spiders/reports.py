@@ -60,7 +60,8 @@ def _content_type(response) -> str:
     return ctype
 
 
-COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment")
+COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment", "column_entry", "known_column",
+               "conditional")
 
 
 def _column_meta(meta: dict) -> dict:
@@ -80,9 +81,57 @@ class ReportsSpider(scrapy.Spider):
 
     # ---- start ---------------------------------------------------------------------------------
     async def start(self):
+        """Each site from the report columns an earlier run found (conditional requests), else from its
+        start page."""
         for site in self.ctx.sites.values():
-            yield scrapy.Request(site.start_url, callback=self.parse_entry, errback=self.on_error, dont_filter=True,
-                                 meta={"site_id": site.site_id, "role": "entry", "hops": 0})
+            columns = self.ctx.memory(site.site_id)["columns"]
+            if not columns:
+                yield self._entry_request(site)
+                continue
+            st = self.ctx.site(site.site_id)
+            st.from_memory = True
+            for url in columns:
+                if not self._on_site(site, url):      # the site had moved: its new host comes with it
+                    st.hosts.add((urlsplit(url).hostname or "").lower())
+                yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                                     meta=self._column_start_meta(site.site_id, url, known=True))
+
+    def _entry_request(self, site):
+        # distributed workers (harvester/distributed.py) all yield the start pages: the shared dupefilter keeps one
+        shared = bool(self.settings.get("HARVESTER_DISTRIBUTED"))
+        return scrapy.Request(site.start_url, callback=self.parse_entry, errback=self.on_error,
+                              dont_filter=not shared, meta={"site_id": site.site_id, "role": "entry", "hops": 0})
+
+    @staticmethod
+    def _column_start_meta(site_id: str, url: str, known: bool = False) -> dict:
+        return {"site_id": site_id, "role": "column", "depth_in_column": 0,
+                "column_root": url.split("#")[0].rsplit("/", 1)[0] + "/", "fragment": urlsplit(url).fragment,
+                "column_entry": url, "known_column": known, "conditional": True}
+
+    def _fall_back(self, meta: dict):
+        """A remembered column failed: walk from the start page as a first run would (once per site)."""
+        sid = meta.get("site_id")
+        st = self.ctx.site(sid)
+        if not meta.get("known_column") or st.fell_back:
+            return
+        st.fell_back = True
+        self.ctx.event(sid, meta.get("column_entry", ""), "column_moved",
+                       "a remembered report column failed: looking for it from the start page again", level="info")
+        yield self._entry_request(self.ctx.sites[sid])
+
+    def _harvested(self, site_id: str, url: str) -> bool:
+        return (not self.ctx.refresh and not self.ctx.verify
+                and url in self.ctx.memory(site_id)["harvested"])
+
+    def _withdrawn(self, site_id: str, url: str, reason: str) -> None:
+        """On a verifying run, a harvested report's page or document that is gone marks the report withdrawn."""
+        if not self.ctx.verify or url not in self.ctx.memory(site_id)["harvested"]:
+            return
+        for report_id in set(self.ctx.store.reports_at([url]).values()):
+            if self.ctx.store.mark_withdrawn(report_id, f"{url}: {reason}"):
+                self.ctx.site(site_id).withdrawn += 1
+                self.ctx.event(site_id, url, "withdrawn", f"report {report_id} withdrawn from the site: {reason}",
+                               level="info")
 
     # ---- helpers -------------------------------------------------------------------------------
     def _site(self, response_or_request):
@@ -117,6 +166,8 @@ class ReportsSpider(scrapy.Spider):
             return False
         if response.status >= 400:
             reason = f"HTTP {response.status}"
+            if response.status in (404, 410) and role in ("detail", "document", "attachment"):
+                self._withdrawn(sid, response.url, reason)
             if role == "entry" and response.meta.get("hops", 0) == 0:
                 st.entry_error = f"start page returned HTTP {response.status}"
             elif role == "column":
@@ -135,6 +186,8 @@ class ReportsSpider(scrapy.Spider):
             soft = soft_404_reason(response.status, title, visible)
             if soft:
                 st.soft_404s += 1
+                if role == "detail":
+                    self._withdrawn(sid, response.url, soft)
                 if role == "entry" and response.meta.get("hops", 0) == 0:
                     st.entry_error = f"start page: {soft}"
                 elif role == "column":
@@ -158,7 +211,8 @@ class ReportsSpider(scrapy.Spider):
         self.ctx.event(sid, response.url, "rendered", "links written by JavaScript: rendering the page in the browser",
                        level="info")
         return scrapy.Request(response.url, callback=callback, errback=self.on_error, dont_filter=True,
-                              meta={**meta, "rendered": True, "playwright": True, "playwright_context": "render",
+                              meta={**meta, "rendered": True, "conditional": False, "playwright": True,
+                                    "playwright_context": "render",
                                     "playwright_context_kwargs": {"ignore_https_errors": True,
                                                                   "java_script_enabled": True},
                                     "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
@@ -188,8 +242,8 @@ class ReportsSpider(scrapy.Spider):
                                   meta={"site_id": site.site_id, "role": "entry", "hops": hops + 1})
             return
         if self._looks_like_column(response, adapter):
-            yield from self._column(response, {"site_id": site.site_id, "role": "column", "depth_in_column": 0,
-                                               "column_root": response.url.rsplit("/", 1)[0] + "/"})
+            yield from self._column(response, {**self._column_start_meta(site.site_id, response.url),
+                                               "fragment": ""})
             return
         columns, portals = [], []
         anchors = 0
@@ -204,9 +258,7 @@ class ReportsSpider(scrapy.Spider):
                 portals.append(url)
         for url in dict.fromkeys(columns):
             yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
-                                 meta={"site_id": site.site_id, "role": "column", "depth_in_column": 0,
-                                       "column_root": url.split("#")[0].rsplit("/", 1)[0] + "/",
-                                       "fragment": urlsplit(url).fragment})
+                                 meta=self._column_start_meta(site.site_id, url))
         if not columns and hops < MAX_ENTRY_HOPS:
             for url in dict.fromkeys(portals):
                 yield scrapy.Request(url, callback=self.parse_entry, errback=self.on_error,
@@ -231,11 +283,14 @@ class ReportsSpider(scrapy.Spider):
     def parse_column(self, response):
         if self._check_response(response):
             yield from self._column(response, response.meta)
+        else:
+            yield from self._fall_back(response.meta)
 
     def _column(self, response, meta):
         site, sid = self._site(response), meta["site_id"]
         st = self.ctx.site(sid)
         adapter = self._adapter(response, site)
+        st.platform = st.platform or adapter.name
         column_meta = _column_meta(meta)
         api = bool(response.meta.get("adapter_state"))
         if not api:
@@ -244,6 +299,8 @@ class ReportsSpider(scrapy.Spider):
                 yield response.follow(target, callback=self.parse_column, errback=self.on_error, meta=column_meta)
                 return
             st.column_urls.add(response.url.split("#")[0])
+            if meta.get("column_entry") and meta.get("depth_in_column", 0) == 0:
+                st.column_roots.add(meta["column_entry"])
         fetches = [f for f in adapter.page_requests(response) if f.url != response.url or f.method != "GET"]
         fetches = fetches[: self.settings.getint("HARVESTER_MAX_LIST_PAGES", 200)]
         yield from self._requests_for(fetches, adapter, column_meta, site)
@@ -256,24 +313,33 @@ class ReportsSpider(scrapy.Spider):
             if req is not None:
                 yield req
                 return
+        listed = subcolumns = 0
         for item in items:
             if not self._on_site(site, item.url):
                 continue
             if is_report_title(item.title):
+                listed += 1
+                if self._harvested(sid, item.url):
+                    st.known_listed += 1
+                    continue
                 if item.is_document:
                     yield self._document_item_request(site, item, response.url)
                 else:
                     yield scrapy.Request(item.url, callback=self.parse_detail, errback=self.on_error,
                                          meta={"site_id": sid, "role": "detail", "list_title": item.title,
-                                               "list_date": item.date, "column_url": response.url})
+                                               "list_date": item.date, "column_url": response.url,
+                                               "conditional": self.ctx.verify})
                 continue
             if depth >= MAX_SUBCOLUMN_DEPTH or item.is_document or DETAIL_HINT.search(item.url) \
                     or item.url in page_set or len(item.title) > 24:
                 continue
             under_root = root and item.url.startswith(root) and item.url != response.url
             if under_root or SUBCOLUMN_TEXT.search(item.title):
+                subcolumns += 1
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
                                      meta={**column_meta, "depth_in_column": depth + 1})
+        if not api and depth == 0 and not fetches and not listed and not subcolumns:
+            yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
 
     def _document_item_request(self, site, item, column_url):
         report = ReportItem(site_id=site.site_id, title=item.title, page_url=item.url, column_url=column_url,
@@ -281,7 +347,7 @@ class ReportsSpider(scrapy.Spider):
         return scrapy.Request(item.url, callback=self.parse_attachment, errback=self.attachment_failed,
                               dont_filter=True,
                               meta={"site_id": site.site_id, "role": "document", "report": report, "pending": [],
-                                    "link_text": item.title})
+                                    "link_text": item.title, "conditional": self.ctx.verify})
 
     # ---- detail page and its attachments ---------------------------------------------------------
     def parse_detail(self, response):
@@ -313,7 +379,8 @@ class ReportsSpider(scrapy.Spider):
                     attachments.setdefault(url, text)
         page = Fetched(url=response.url, role="page", status=response.status, body=response.body,
                        content_type=_content_type(response), etag=_header(response, "ETag"),
-                       last_modified=_header(response, "Last-Modified"))
+                       last_modified=_header(response, "Last-Modified"),
+                       not_modified=bool(response.meta.get("not_modified")))
         report = ReportItem(site_id=sid, title=title, page_url=response.url,
                             column_url=response.meta.get("column_url", ""), list_date=response.meta.get("list_date"),
                             meta=meta, files=[page])
@@ -327,17 +394,22 @@ class ReportsSpider(scrapy.Spider):
         (url, text), rest = pending[0], pending[1:]
         yield scrapy.Request(url, callback=self.parse_attachment, errback=self.attachment_failed, dont_filter=True,
                              meta={"site_id": report.site_id, "role": "attachment", "report": report,
-                                   "pending": rest, "link_text": text})
+                                   "pending": rest, "link_text": text, "conditional": self.ctx.verify})
 
     def parse_attachment(self, response):
         report: ReportItem = response.meta["report"]
         role = response.meta["role"]
         f = Fetched(url=response.url, role=role, status=response.status, body=response.body,
                     content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
-                    last_modified=_header(response, "Last-Modified"), link_text=response.meta.get("link_text", ""))
+                    last_modified=_header(response, "Last-Modified"), link_text=response.meta.get("link_text", ""),
+                    not_modified=bool(response.meta.get("not_modified")))
         if response.status >= 400:
             f.error, f.body = f"http_{response.status}", b""
             self.ctx.event(report.site_id, response.url, f.error, f"{role} returned HTTP {response.status}")
+            if response.status in (404, 410):
+                self._withdrawn(report.site_id, response.url, f"HTTP {response.status}")
+                if role == "document" and self.ctx.verify and response.url in self.ctx.memory(report.site_id)["harvested"]:
+                    return                   # the report is gone (withdrawn): nothing else of it to look at
         report.files.append(f)
         yield from self._next_attachment(report, response.meta["pending"])
 
@@ -388,3 +460,5 @@ class ReportsSpider(scrapy.Spider):
         elif role == "column":
             st.column_errors.append(f"column {request.url}: {reason}")
         self.ctx.event(sid, request.url, kind, f"{role} page: {reason}")
+        if role == "column":
+            yield from self._fall_back(request.meta)

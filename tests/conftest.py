@@ -91,6 +91,16 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'harvester.db'}"
         return
+    yield from _pg_schema(request)
+
+
+@pytest.fixture(scope="module")
+def pg_url(request):
+    """URL of a fresh schema in the session's PostgreSQL test database, for a whole test module."""
+    yield from _pg_schema(request)
+
+
+def _pg_schema(request):
     import psycopg
 
     admin, name = request.getfixturevalue("pg_database")

@@ -95,6 +95,7 @@ class Agency(Base):
     city: Mapped[str] = mapped_column(Text, default="", server_default="")
     county: Mapped[str] = mapped_column(Text, default="", server_default="")
     division_code: Mapped[str | None] = mapped_column(String(12))
+    agency_key: Mapped[str | None] = mapped_column(Text, index=True)    # stable id (harvester.agencies)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -108,6 +109,9 @@ class CrawlRun(Base):
     command: Mapped[str] = mapped_column(Text, default="")
     args: Mapped[dict | None] = mapped_column(JSONType)
     counts: Mapped[dict | None] = mapped_column(JSONType)
+    host: Mapped[str | None] = mapped_column(Text)          # machine and process that ran it (resume: a dead
+    pid: Mapped[int | None] = mapped_column(Integer)        # process's 'running' run is marked interrupted)
+    job: Mapped[str | None] = mapped_column(Text)           # distributed job the worker's run belongs to
 
 
 class Report(Base):
@@ -141,6 +145,7 @@ class Report(Base):
     parse_detail: Mapped[str | None] = mapped_column(Text)
     parsed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)   # last time its document changed
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
     first_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
@@ -196,6 +201,19 @@ class Document(Base):
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     storage_path: Mapped[str | None] = mapped_column(Text)           # relative to the archive root
     problem: Mapped[str | None] = mapped_column(Text)
+    site_id: Mapped[str | None] = mapped_column(Text, index=True)     # the registry site it was fetched for
+    role: Mapped[str | None] = mapped_column(String(16))             # column | page | attachment | document
+
+
+class SiteColumn(Base):
+    """A report column (政府信息公开年报) a site's crawl reached: later runs start there, not at the home page."""
+
+    __tablename__ = "site_columns"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    first_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
 
 class ReportSection(Base):
@@ -239,6 +257,7 @@ class SiteOutcome(Base):
     reports_found: Mapped[int] = mapped_column(Integer, default=0)
     reports_new: Mapped[int] = mapped_column(Integer, default=0)
     reports_updated: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict | None] = mapped_column(JSONType)     # the crawl's raw per-site counters
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import re
+import socket
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,13 +29,15 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.engine import URL
 
 import harvester.report as report_parser
+from harvester.agencies import agency_key, normalize_agency_name
 from harvester.archive import Archive
+from harvester.divisions import lookup_division
 from harvester.report.model import Cell, Check, ParsedReport
 
 from .engine import make_engine, migrate, resolve_url, sqlite_path
 from .models import (
     SITE_OUTCOMES, URL_ROLES, Agency, CellRow, CheckRow, CrawlEvent, CrawlRun, Document, Report,
-    ReportSection, ReportUrl, ReportVersion, Site, SiteOutcome, utcnow,
+    ReportSection, ReportUrl, ReportVersion, Site, SiteColumn, SiteOutcome, utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -52,14 +55,13 @@ OUTCOME_STATS = ("requests", "reports_found", "reports_new", "reports_updated")
 EVENT_LEVELS = ("debug", "info", "warning", "error")
 CARRY_CHAIN_CHECK_ID = "t3.carry_chain"
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 
 
 def normalize_name(name: str) -> str:
-    """Agency-name key: NFKC, zero-width characters and all whitespace (incl. U+3000) removed."""
-    text = unicodedata.normalize("NFKC", name or "").translate(_ZERO_WIDTH)
-    return re.sub(r"\s+", "", text)
+    """Agency-name key (``harvester.agencies.normalize_agency_name``): NFKC, zero-width characters and
+    all whitespace (incl. U+3000) removed, parenthesised aliases dropped, XX县政府 ≡ XX县人民政府."""
+    return normalize_agency_name(name)
 
 
 def coerce_date(value: Any) -> dt.date | None:
@@ -106,6 +108,22 @@ def _as_checks(result: Any) -> list[Check]:
                          detail=item.get("detail") or "")
         out.append(item)
     return out
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:    # a zombie (killed, not yet reaped by its parent) is not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 class Store:
@@ -246,11 +264,25 @@ class Store:
 
     # ------------------------------------------------------------------ runs and events
 
-    def start_run(self, command: str, args: Mapping[str, Any] | None = None) -> int:
+    def start_run(self, command: str, args: Mapping[str, Any] | None = None, *, job: str | None = None) -> int:
+        """A new run, recorded with this machine and process (so a killed run can be told from a live one)."""
         with self._write() as conn:
             return conn.execute(self._insert(CrawlRun).values(
                 command=command, args=dict(args or {}), status="running", started_at=utcnow(),
+                host=socket.gethostname(), pid=os.getpid(), job=job,
             ).returning(CrawlRun.id)).scalar_one()
+
+    def mark_interrupted_runs(self) -> list[int]:
+        """Runs still 'running' on this machine whose process is gone (killed, crashed, power cut) become
+        'interrupted'; returns their ids. Runs of other machines (distributed workers) are left alone."""
+        with self._write() as conn:
+            rows = conn.execute(select(CrawlRun.id, CrawlRun.pid).where(
+                CrawlRun.status == "running", CrawlRun.host == socket.gethostname())).all()
+            dead = [r.id for r in rows if r.pid != os.getpid() and not _process_alive(r.pid)]
+            if dead:
+                conn.execute(update(CrawlRun).where(CrawlRun.id.in_(dead)).values(
+                    status="interrupted", finished_at=utcnow()))
+        return dead
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any] | None = None) -> None:
         with self._write() as conn:
@@ -261,7 +293,7 @@ class Store:
             raise KeyError(f"no crawl run {run_id}")
 
     def record_site_outcome(self, run_id: int, site_id: str, outcome: str, reason: str = "",
-                            **stats: int) -> None:
+                            raw: Mapping[str, Any] | None = None, **stats: int) -> None:
         """One row per (run, site); a later call for the same pair replaces it."""
         if outcome not in SITE_OUTCOMES:
             raise ValueError(f"unknown site outcome {outcome!r}; expected one of {SITE_OUTCOMES}")
@@ -273,11 +305,11 @@ class Store:
             self._ensure_site(conn, site_id)
             stmt = self._insert(SiteOutcome).values(
                 run_id=run_id, site_id=site_id, outcome=outcome, reason=reason or "",
-                recorded_at=utcnow(), **values)
+                recorded_at=utcnow(), stats=dict(raw) if raw else None, **values)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["run_id", "site_id"],
                 set_={"outcome": stmt.excluded.outcome, "reason": stmt.excluded.reason,
-                      "recorded_at": stmt.excluded.recorded_at,
+                      "recorded_at": stmt.excluded.recorded_at, "stats": stmt.excluded.stats,
                       **{k: getattr(stmt.excluded, k) for k in OUTCOME_STATS}}))
 
     def record_event(self, run_id: int | None, site_id: str | None, url: str | None, kind: str,
@@ -307,12 +339,13 @@ class Store:
     def save_document(self, url: str, data: bytes | None, *, kind: str | None = None,
                       http_status: int | None = None, content_type: str | None = None,
                       etag: str | None = None, last_modified: str | None = None,
-                      problem: str | None = None) -> dict:
+                      problem: str | None = None, site_id: str | None = None, role: str | None = None) -> dict:
         """Archive ``data`` (when given) and record the fetch of ``url``.
 
         Returns {sha256, storage_path, size, changed}: ``changed`` is True when the URL now has
         bytes it did not have before (first fetch included). With ``data=None`` (304, error) the
         previously archived content, ETag and Last-Modified are kept and ``changed`` is False.
+        ``site_id``/``role`` (column, page, attachment, document) say what the URL was fetched as.
         """
         if not url:
             raise ValueError("url is required")
@@ -328,7 +361,7 @@ class Store:
             stmt = self._insert(Document).values(
                 url=url, sha256=sha, storage_path=rel, size=size, kind=kind, http_status=http_status,
                 content_type=content_type, etag=etag, last_modified=last_modified, fetched_at=now,
-                problem=problem)
+                problem=problem, site_id=_text(site_id), role=_text(role))
             ex = stmt.excluded
             keep = lambda col: func.coalesce(getattr(ex, col), getattr(Document, col))  # noqa: E731
             row = conn.execute(stmt.on_conflict_do_update(
@@ -338,7 +371,7 @@ class Store:
                       "content_type": keep("content_type"), "etag": keep("etag"),
                       "last_modified": keep("last_modified"),
                       "http_status": ex.http_status, "fetched_at": ex.fetched_at,
-                      "problem": ex.problem},
+                      "problem": ex.problem, "site_id": keep("site_id"), "role": keep("role")},
             ).returning(Document.sha256, Document.storage_path, Document.size)).mappings().one()
         changed = sha is not None and (old is None or old.sha256 != sha)
         return {"sha256": row["sha256"], "storage_path": row["storage_path"], "size": row["size"],
@@ -357,25 +390,39 @@ class Store:
             division = {k: _text(agency.get(k)) or (site[k] if k not in agency else "")
                         for k in ("province", "city", "county")}
             division_code = _text(agency.get("division_code")) or None
+            if division_code is None and all(division[k] == (site[k] or "") for k in division):
+                division_code = _text(site.get("division_code"))
         else:
             name = _text(agency)
             division = {k: site[k] or "" for k in ("province", "city", "county")}
-            division_code = None
+            division_code = _text(site.get("division_code"))
         norm = normalize_name(name or "")
         if not norm:
             raise ValueError(f"agency name is empty: {agency!r}")
         key = (Agency.norm_name == norm, Agency.province == division["province"],
                Agency.city == division["city"], Agency.county == division["county"])
+        stable_key = agency_key(norm, lookup_division(division["province"], division["city"],
+                                                      division["county"], division_code))
         agency_id = conn.execute(self._insert(Agency).values(
             name=name, norm_name=norm, site_id=site["site_id"], division_code=division_code,
-            created_at=utcnow(), **division,
+            agency_key=stable_key, created_at=utcnow(), **division,
         ).on_conflict_do_nothing(index_elements=["norm_name", "province", "city", "county"])
             .returning(Agency.id)).scalar()
         if agency_id is not None:
             return agency_id
-        row = conn.execute(select(Agency.id, Agency.division_code).where(*key)).one()
+        row = conn.execute(select(Agency.id, Agency.division_code, Agency.agency_key).where(*key)).one()
+        changes: dict[str, Any] = {}
         if division_code and not row.division_code:
-            conn.execute(update(Agency).where(Agency.id == row.id).values(division_code=division_code))
+            changes["division_code"] = division_code
+            stable_key = agency_key(norm, lookup_division(division["province"], division["city"],
+                                                          division["county"], division_code))
+        elif row.division_code and row.division_code != division_code:
+            stable_key = agency_key(norm, lookup_division(division["province"], division["city"],
+                                                          division["county"], row.division_code))
+        if row.agency_key != stable_key:
+            changes["agency_key"] = stable_key
+        if changes:
+            conn.execute(update(Agency).where(Agency.id == row.id).values(**changes))
         return row.id
 
     def _clean_report_fields(self, fields: Mapping[str, Any]) -> tuple[dict, list[str]]:
@@ -403,13 +450,20 @@ class Store:
     def upsert_report(self, *, site_id: str, agency: str | Mapping[str, Any], year: int,
                       fields: Mapping[str, Any] | None = None,
                       urls: Iterable[tuple[str, str]] = (), run_id: int | None = None,
-                      ) -> tuple[int, str]:
-        """Insert or update the report of (agency, year); returns (report_id, 'new'|'updated'|'unchanged').
+                      parsed: ParsedReport | None = None, other_copy: bool = False) -> tuple[int, str]:
+        """Insert or update the report of (agency, year); returns (report_id, status), status one of
+        'new', 'revised' (its document's bytes changed: the earlier document is kept in report_versions and
+        ``revised_at`` is set), 'updated' (other fields changed) or 'unchanged'. With ``parsed`` the parse
+        result is saved in the same transaction (as ``save_parse``): a crash never leaves a report without
+        the parse it was stored with. A withdrawn report seen again is no longer withdrawn.
 
         ``agency`` is the name as published (division taken from the site) or a mapping
         {name, province, city, county, division_code} for agencies outside the site's division.
         ``fields`` are among REPORT_FIELDS; a field is written only when it differs, and None
-        never erases. A new document SHA-256 moves the old one to ``report_versions``.
+        never erases. A new document SHA-256 moves the old one to ``report_versions``, except with
+        ``other_copy``: the fields come from another copy of the report (a repost under another URL that
+        parses better), which replaces the stored one as 'updated' — the earlier copy stays in ``documents``
+        and ``report_urls``, and the result does not depend on the order the copies were met in.
         When ``document_url`` is given without ``document_sha256`` the SHA-256 is taken from the
         ``documents`` row of that URL. ``urls`` are (url, role) pairs, role 'page' or 'document';
         ``page_url``/``document_url`` are added to them. Unparseable dates are recorded as
@@ -459,15 +513,19 @@ class Store:
                     extra["last_seen_run"] = run_id
                 if run_id is not None and old["first_seen_run"] is None:
                     extra["first_seen_run"] = run_id
+                if run_id is not None and old["withdrawn_at"] is not None:
+                    extra.update(withdrawn_at=None, withdrawn_reason=None)
                 if changes:
-                    if "document_sha256" in changes and old["document_sha256"]:
+                    status = "updated"
+                    if "document_sha256" in changes and old["document_sha256"] and not other_copy:
                         conn.execute(self._insert(ReportVersion).values(
                             report_id=report_id, document_url=old["document_url"],
                             document_sha256=old["document_sha256"],
                             document_type=old["document_type"], title=old["title"],
                             publish_date=old["publish_date"], reason="revised",
                             superseded_at=now, superseded_run=run_id))
-                    status = "updated"
+                        status = "revised"
+                        extra["revised_at"] = now
                     extra.update(changes, updated_at=now)
                 else:
                     status = "unchanged"
@@ -480,13 +538,39 @@ class Store:
             for problem in problems:
                 self._event(conn, run_id, site_id, clean.get("page_url") or clean.get("document_url"),
                             "bad_field", problem)
+            if parsed is not None:
+                self._save_parse(conn, report_id, parsed)
         return report_id, status
 
-    def mark_withdrawn(self, report_id: int, reason: str) -> None:
-        """Flag a report as withdrawn from its portal (the data stays)."""
+    def mark_withdrawn(self, report_id: int, reason: str) -> bool:
+        """Flag a report as withdrawn from its portal (the data stays); True when it was not already."""
         with self._write() as conn:
-            conn.execute(update(Report).where(Report.id == report_id).values(
-                withdrawn_at=utcnow(), withdrawn_reason=reason))
+            return conn.execute(update(Report).where(Report.id == report_id, Report.withdrawn_at.is_(None))
+                                .values(withdrawn_at=utcnow(), withdrawn_reason=reason)
+                                .returning(Report.id)).first() is not None
+
+    @contextmanager
+    def report_lock(self, agency: str, year: int) -> Iterator[None]:
+        """Hold while choosing and storing one agency's report for a year, so that two processes storing two
+        copies of it at once (distributed workers) decide one after the other, as one process does. A
+        PostgreSQL advisory lock; SQLite serialises its writers already."""
+        if self.dialect != "postgresql":
+            yield
+            return
+        import hashlib
+
+        from sqlalchemy import text
+
+        digest = hashlib.sha256(f"harvester.report|{normalize_name(agency or '')}|{year}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
 
     def find_report(self, site_id: str, agency: str, year: int) -> dict | None:
         """The stored report of (agency, year) as `upsert_report` would key it for this site — with
@@ -534,6 +618,10 @@ class Store:
         set report_format / parse_status / parse_detail, and run the carry-over check against
         the same agency's previous-year report (and for the next-year report against this one)
         when ``harvester.report.carry_chain_check`` exists."""
+        with self._write() as conn:
+            self._save_parse(conn, report_id, parsed)
+
+    def _save_parse(self, conn: Connection, report_id: int, parsed: ParsedReport) -> None:
         cells = []
         for cell_id, cell in parsed.cells.items():
             value, flags = cell.value, list(cell.flags or [])
@@ -555,37 +643,35 @@ class Store:
         sections = [{"report_id": report_id, "section_id": k, "text": v or ""}
                     for k, v in parsed.sections.items()]
         detail = list(parsed.problems or [])
-
-        with self._write() as conn:
-            report = conn.execute(select(Report.id, Report.agency_id, Report.year, Report.title,
-                                         Report.publish_date).where(Report.id == report_id)
-                                  ).mappings().first()
-            if report is None:
-                raise KeyError(f"no report {report_id}")
-            if parsed.year is not None and parsed.year != report["year"]:
-                detail.append(f"parsed year {parsed.year} differs from report year {report['year']}")
-            for model in (CellRow, CheckRow, ReportSection):
-                conn.execute(delete(model).where(model.report_id == report_id))
-            if cells:
-                conn.execute(self._insert(CellRow), cells)
-            if checks:
-                conn.execute(self._insert(CheckRow), checks)
-            if sections:
-                conn.execute(self._insert(ReportSection), sections)
-            values: dict[str, Any] = {
-                "report_format": parsed.report_format, "table_formats": parsed.table_formats or None,
-                "parse_status": parsed.status, "parse_detail": "; ".join(detail) or None,
-                "parsed_at": utcnow(),
-            }
-            if report["title"] is None and _text(parsed.title):
-                values["title"] = _text(parsed.title)
-            if report["publish_date"] is None and parsed.publish_date:
-                try:
-                    values["publish_date"] = coerce_date(parsed.publish_date)
-                except ValueError:
-                    pass
-            conn.execute(update(Report).where(Report.id == report_id).values(**values))
-            self._carry_over(conn, report, parsed)
+        report = conn.execute(select(Report.id, Report.agency_id, Report.year, Report.title,
+                                     Report.publish_date).where(Report.id == report_id)
+                              ).mappings().first()
+        if report is None:
+            raise KeyError(f"no report {report_id}")
+        if parsed.year is not None and parsed.year != report["year"]:
+            detail.append(f"parsed year {parsed.year} differs from report year {report['year']}")
+        for model in (CellRow, CheckRow, ReportSection):
+            conn.execute(delete(model).where(model.report_id == report_id))
+        if cells:
+            conn.execute(self._insert(CellRow), cells)
+        if checks:
+            conn.execute(self._insert(CheckRow), checks)
+        if sections:
+            conn.execute(self._insert(ReportSection), sections)
+        values: dict[str, Any] = {
+            "report_format": parsed.report_format, "table_formats": parsed.table_formats or None,
+            "parse_status": parsed.status, "parse_detail": "; ".join(detail) or None,
+            "parsed_at": utcnow(),
+        }
+        if report["title"] is None and _text(parsed.title):
+            values["title"] = _text(parsed.title)
+        if report["publish_date"] is None and parsed.publish_date:
+            try:
+                values["publish_date"] = coerce_date(parsed.publish_date)
+            except ValueError:
+                pass
+        conn.execute(update(Report).where(Report.id == report_id).values(**values))
+        self._carry_over(conn, report, parsed)
 
     def _carry_over(self, conn: Connection, report: Mapping[str, Any], parsed: ParsedReport) -> None:
         fn = report_parser.carry_chain_check   # looked up at call time: tests stand in their own
@@ -783,3 +869,58 @@ class Store:
                 stmt = stmt.where(SiteOutcome.run_id < before_run)
             rows = conn.execute(stmt.order_by(SiteOutcome.run_id.desc()).limit(limit)).mappings().all()
         return [dict(r) for r in rows]
+
+    # ------------------------------------------------------------------ incremental crawls
+
+    def crawl_memory(self, site_id: str) -> dict:
+        """What earlier runs learnt of a site, for an incremental crawl:
+
+        ``columns``: its report columns (start there rather than at the home page);
+        ``harvested``: URLs of its reports (pages and documents) that need no fetch unless refreshed or
+        verified — a report whose fetch failed is not among them, so it is tried again;
+        ``validators``: url → {etag, last_modified, sha256, content_type} of every URL fetched for the site
+        (conditional requests; the archived bytes answer a 304)."""
+        with self._read() as conn:
+            columns = [r.url for r in conn.execute(
+                select(SiteColumn.url).where(SiteColumn.site_id == site_id).order_by(SiteColumn.url))]
+            harvested = {r.url for r in conn.execute(
+                select(ReportUrl.url).join(Report, Report.id == ReportUrl.report_id)
+                .where(Report.site_id == site_id,
+                       func.coalesce(Report.parse_status, "") != "fetch_failed"))}
+            validators = {r.url: {"etag": r.etag, "last_modified": r.last_modified, "sha256": r.sha256,
+                                  "content_type": r.content_type, "role": r.role}
+                          for r in conn.execute(
+                              select(Document.url, Document.etag, Document.last_modified, Document.sha256,
+                                     Document.content_type, Document.role)
+                              .where(Document.site_id == site_id, Document.sha256.is_not(None)))}
+        return {"columns": columns, "harvested": harvested, "validators": validators}
+
+    def record_columns(self, site_id: str, urls: Iterable[str], run_id: int | None) -> None:
+        """The site's report columns as this run found them (a column not found again is forgotten: the
+        next run walks from the start page when none of the remembered ones work)."""
+        urls = sorted(set(urls))
+        with self._write() as conn:
+            self._ensure_site(conn, site_id)
+            conn.execute(delete(SiteColumn).where(SiteColumn.site_id == site_id, SiteColumn.url.not_in(urls)))
+            for url in urls:
+                stmt = self._insert(SiteColumn).values(site_id=site_id, url=url, first_seen_run=run_id,
+                                                       last_seen_run=run_id)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["site_id", "url"],
+                                                        set_={"last_seen_run": stmt.excluded.last_seen_run}))
+
+    def reports_at(self, urls: Iterable[str]) -> dict[str, int]:
+        """url → id of the report seen at it (its page or document)."""
+        urls = list(set(urls))
+        out: dict[str, int] = {}
+        with self._read() as conn:
+            for i in range(0, len(urls), 500):
+                for r in conn.execute(select(ReportUrl.url, ReportUrl.report_id)
+                                      .where(ReportUrl.url.in_(urls[i:i + 500]))):
+                    out[r.url] = r.report_id
+        return out
+
+    def touch_report(self, report_id: int, run_id: int | None) -> None:
+        """Seen again, unchanged (a verifying run's 304): last_seen_run moves, a withdrawal is undone."""
+        with self._write() as conn:
+            conn.execute(update(Report).where(Report.id == report_id).values(
+                last_seen_run=run_id, withdrawn_at=None, withdrawn_reason=None))

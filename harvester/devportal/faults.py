@@ -338,3 +338,11 @@ def layout_changed(site, req, resp):
         return resp
     text = _re.sub(r'<a href="([^"]*)"([^>]*target="_blank")', r'<a data-href="\1"\2', resp.body.decode("utf-8", "replace"))
     return _rewrite(resp, text.encode("utf-8"))
+
+
+@fault("latency")
+def latency(site, req, resp):
+    """Every answer takes `site.fault_state["latency"]` seconds (default 0.2) more, as a distant or loaded
+    server does (the benchmark of distributed workers; the server answers each connection in its own thread)."""
+    _time.sleep(float(site.fault_state.get("latency", 0.2)))
+    return resp

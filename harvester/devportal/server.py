@@ -258,6 +258,45 @@ class RunningWorld:
                 self._start_site(site, *self._addr[site_id])
         self._extras(site)
 
+    # -- the world changes overnight ---------------------------------------------------------------
+    def swap(self, world: World) -> None:
+        """Serve `world`'s pages (the same sites, built for another day: `build_world(as_of=…)`) at the same
+        addresses, faults kept: new reports appear, lists move on."""
+        for new in world.sites:
+            old = self.world.site(new.site_id)
+            with self._lock:
+                old.resources, old.columns, old.documents = new.resources, new.columns, new.documents
+        self.world.reports[:] = world.reports
+        self.world.noise[:] = world.noise
+        self.world.unreachable[:] = world.unreachable
+
+    def revise(self, site_id: str, document_path: str, cells: dict, day: str = "2026-06-01") -> None:
+        """The agency republishes a corrected attachment at the same URL: `cells` (cell id → value) changed."""
+        from dataclasses import replace as _replace
+
+        from .reports import render_docx, render_pdf
+
+        site = self.world.site(site_id)
+        report, doc_type = site.documents[document_path]
+        revised = _replace(report, cells={**report.cells, **cells})
+        res = site.resources[document_path]
+        body = render_pdf(revised) if doc_type == "pdf" else render_docx(revised)
+        with self._lock:
+            res.body, res.make, res.last_modified = body, None, day
+            site.documents[document_path] = (revised, doc_type)
+        for exp in self.world.reports:
+            if exp.site_id == site_id and exp.document_url == document_path and exp.cells is not None:
+                exp.cells = {**exp.cells, **cells}
+
+    def withdraw(self, site_id: str, page_path: str) -> None:
+        """The agency takes a report down: its page and document answer 404 (the list may still link them)."""
+        site = self.world.site(site_id)
+        exp = next(r for r in self.world.reports if r.site_id == site_id and r.page_url == page_path)
+        with self._lock:
+            for path in {exp.page_url, exp.document_url}:
+                site.resources.pop(path, None)
+        self.world.reports.remove(exp)
+
     def _listen(self, key: str, site: Site | None, host: str, port: int, log_as: str) -> _Server:
         srv = _Server((host, port), _handler(site, self.request_log, self._lock) if site is not None
                       else _outside_handler(log_as, self.request_log, self._lock))

@@ -25,6 +25,7 @@ import hashlib
 import html
 import io
 import json
+import posixpath
 import random
 import re
 import threading
@@ -172,6 +173,7 @@ class Site:
     faults: set[str] = field(default_factory=set)
     fault_state: dict = field(default_factory=dict)
     fault_targets: dict[str, str] = field(default_factory=dict)   # fault name -> path it acts on
+    documents: dict = field(default_factory=dict)  # attachment path -> (GeneratedReport, doc type): revisable
 
     def add(self, path: str, res: Resource) -> None:
         if path in self.resources:
@@ -325,8 +327,10 @@ def _cn_date(d: dt.date) -> str:
 # ----------------------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, world_seed: int, spec: dict, index: int):
+    def __init__(self, world_seed: int, spec: dict, index: int, as_of: dt.date | None = None):
         self.seed = world_seed
+        self.as_of = as_of                 # list entries dated later are not published yet
+        self.unpublished: set[str] = set()  # paths of the detail pages they link to
         self.spec = spec
         self.rng = random.Random(f"{world_seed}:{spec['site_id']}")
         s = spec
@@ -461,6 +465,7 @@ class _Builder:
                 headers["Content-Disposition"] = f'attachment; filename="{name}"'
             self.site.add(doc_path, Resource(ct, make=maker, role="attachment", last_modified=date.isoformat(),
                                              headers=headers))
+            self.site.documents[doc_path] = (r, doc_type)
             if doc_type == "pdf" and "broken_pdf" not in self.site.fault_targets:
                 self.site.fault_targets["broken_pdf"] = doc_path
             attachments.append((f"./{name}", f"{r.title}.{ext}"))
@@ -531,6 +536,10 @@ class _Builder:
     def finalize(self, col: Column) -> None:
         entries = sorted(col.entries, key=lambda x: x.date, reverse=True)
         entries = col.pinned + entries
+        if self.as_of is not None:
+            later = [e for e in entries if e.date > self.as_of.isoformat()]
+            self.unpublished.update(_abs(col.dir, e.href) for e in later)
+            entries = [e for e in entries if e.date <= self.as_of.isoformat()]
         pages = max(1, -(-len(entries) // col.per_page))
         for k in range(pages):
             chunk = entries[k * col.per_page:(k + 1) * col.per_page]
@@ -541,6 +550,11 @@ class _Builder:
             self.site.add(col.dir + T.page_filename(col.sig, pages, col.page_name, col.ext),
                           Resource(HTML_UTF8, T.stub_page().encode(), role="stub"))
         col.entries = entries
+
+
+def _abs(list_dir: str, href: str) -> str:
+    """The site path a list entry's href points at."""
+    return posixpath.normpath(posixpath.join(list_dir, href)) if not href.startswith("/") else href
 
 
 def _rel(from_dir: str, path: str) -> str:
@@ -951,7 +965,8 @@ def _trs_editor_inner(path: Path) -> str:
 BUILDERS = {"hongze": _build_hongze, "pingtan": _build_pingtan, "huaian": _build_huaian}
 
 
-def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: bool = False) -> World:
+def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: bool = False,
+                as_of: dt.date | None = None) -> World:
     """The simulated world for a seed: same seed, same pages, same ground truth.
 
     The default world is well-behaved: the TRS sites and one site per other CMS family (Hanweb jcms with
@@ -959,6 +974,10 @@ def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: 
     `obstacles=True` adds one small site per obstacle, each with its fault switched on (robots.txt
     `Disallow: /`, anti-bot challenges, rate limits, lying charsets, soft 404s, a moved domain, TLS
     trouble, cross-site links); reports behind a wall are in `World.unreachable`, not in the ground truth.
+
+    `as_of` is the world on an earlier day: list entries of the report columns dated later are not yet
+    published (not listed, their pages 404, not in the ground truth). Serving the world of `as_of` and then
+    swapping in today's (`RunningWorld.swap`) is "new reports appeared overnight".
     """
     from .families import FAMILY_BUILDERS, FAMILY_SITES
     from .obstacles import OBSTACLE_SITES, build_obstacle_site
@@ -971,9 +990,10 @@ def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: 
     for index, (spec, build) in enumerate(specs):
         if sites is not None and spec["site_id"] not in sites:
             continue
-        b = _Builder(seed, spec, index)
+        b = _Builder(seed, spec, index, as_of=as_of)
         _static(b)
         build(b)
+        _unpublish(b)
         out_sites.append(b.site)
         if spec.get("walled"):
             unreachable += b.reports
@@ -982,3 +1002,17 @@ def build_world(seed: int = 2024, *, sites: list[str] | None = None, obstacles: 
         noise += b.noise
     reports.sort(key=lambda r: (r.site_id, r.kind != "government", r.agency, r.year))
     return World(seed, out_sites, reports, noise, unreachable)
+
+
+def _unpublish(b: _Builder) -> None:
+    """Drop what `as_of` hides: detail pages no list shows any more, and their reports from the ground truth."""
+    if not b.unpublished:
+        return
+    listed = {_abs(col.dir, e.href) for col in b.site.columns.values() for e in col.entries}
+    gone = b.unpublished - listed
+    for path in gone:
+        b.site.resources.pop(path, None)
+    b.reports[:] = [r for r in b.reports if r.page_url not in gone]
+    for r in b.reports:
+        r.also_at = [u for u in r.also_at if u not in gone]
+    b.noise[:] = [n for n in b.noise if n.page_url not in gone]

@@ -15,13 +15,14 @@ from harvester.db import models
 
 EXPECTED_TABLES = {
     "sites", "agencies", "reports", "report_urls", "report_versions", "documents", "report_sections",
-    "cells", "checks", "crawl_runs", "site_outcomes", "crawl_events", "alembic_version",
+    "cells", "checks", "crawl_runs", "site_outcomes", "crawl_events", "site_columns", "alembic_version",
 }
 
 
 def test_migrations_apply_on_fresh_db_then_noop(db_url, tmp_path):
     store = Store(db_url, archive_root=tmp_path / "a")
-    assert store.applied_migrations == [head_revision()]
+    applied = store.applied_migrations            # every revision, oldest first, ending at head
+    assert applied[0] == "0001" and applied[-1] == head_revision() and len(set(applied)) == len(applied)
     assert EXPECTED_TABLES <= set(inspect(store.engine).get_table_names())
     store.upsert_sites([{"site_id": "s1", "name": "站点", "province": "江苏省"}])
     store.close()
@@ -119,7 +120,8 @@ def test_default_database_relative_to_cwd(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     store = Store()
     try:
-        assert store.applied_migrations == [head_revision()]
+        applied = store.applied_migrations
+        assert applied[0] == "0001" and applied[-1] == head_revision() and len(set(applied)) == len(applied)
         assert (tmp_path / "data" / "harvester.db").is_file()
         assert store.archive.root == (tmp_path / "data" / "archive").resolve()
     finally:

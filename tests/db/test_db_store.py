@@ -249,11 +249,57 @@ def test_revised_document_keeps_earlier_version(sites):
     v2 = sites.save_document(url, b"version two", kind="pdf", http_status=200)
     rid2, st2 = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024,
                                     fields={**FIELDS, "document_url": url, "document_type": "pdf"})
-    assert (rid2, st2) == (rid, "updated")
+    assert (rid2, st2) == (rid, "revised")
     assert sites.get_report(rid)["document_sha256"] == v2["sha256"]
+    assert sites.get_report(rid)["revised_at"] is not None
     with sites.engine.connect() as conn:
         versions = conn.execute(select(ReportVersion.document_sha256, ReportVersion.reason)).all()
     assert [tuple(v) for v in versions] == [(v1["sha256"], "revised")]
+
+
+def _copy(store, year, url, cells):
+    """A ReportItem of one copy of 淮安市人民政府's report for ``year``: a page with a PDF attachment at
+    ``url`` whose parse filled ``cells`` cells (None: the PDF was a scan and did not parse)."""
+    from harvester.items import Fetched, ReportItem
+
+    url = url.replace("/nb/", f"/{year}/")
+    body = f"%PDF copy at {url}".encode()
+    doc = Fetched(url=url, role="attachment", status=200, body=body, kind="pdf",
+                  sha256=store.save_document(url, body, kind="pdf", http_status=200)["sha256"])
+    doc.parsed = None if cells is None else parsed_report({f"t3.r{i}.total": i for i in range(cells)}, year=year)
+    page = url.rsplit(".", 1)[0] + ".html"
+    return ReportItem(site_id="huaian", title=f"淮安市人民政府{year}年政府信息公开工作年度报告", page_url=page,
+                      files=[Fetched(url=page, role="page", status=200), doc], chosen=doc, parsed=doc.parsed)
+
+
+@pytest.mark.parametrize("copies,kept", [
+    ([("https://www.huaian.gov.cn/a/nb/1.pdf", None), ("https://www.huaian.gov.cn/b/nb/1.pdf", 5)], 1),
+    ([("https://www.huaian.gov.cn/b/nb/1.pdf", 5), ("https://www.huaian.gov.cn/a/nb/1.pdf", 5)], 1),
+    ([("https://www.huaian.gov.cn/a/nb/1.pdf", 6), ("https://www.huaian.gov.cn/b/nb/1.pdf", 5)], 0),
+])
+def test_copies_of_a_report_give_one_result_in_either_order(sites, copies, kept):
+    """Two copies of one report met in either order (two workers, a resumed crawl) leave the same stored
+    report: the better parse, on a tie the smaller document URL; no report_versions row (the other copy
+    is not a revision) and both copies' URLs remembered. One order is stored as 2024, the other as 2023."""
+    from types import SimpleNamespace
+
+    from harvester.crawlrun import SiteStats
+    from pipelines.store import StorePipeline
+
+    stats = SiteStats()
+    ctx = SimpleNamespace(store=sites, run_id=None, sites={}, site=lambda _sid: stats, event=lambda *a, **k: None)
+    pipeline = type("Pipeline", (StorePipeline,), {"ctx": ctx})()
+    for year, order in ((2024, copies), (2023, copies[::-1])):
+        for url, cells in order:
+            pipeline.process_item(_copy(sites, year, url, cells))
+    with sites.engine.connect() as conn:
+        stored = conn.execute(select(Report.year, Report.document_url, Report.revised_at)
+                              .order_by(Report.year)).all()
+        urls = conn.execute(select(ReportUrl.url)).scalars().all()
+    kept_url = copies[kept][0]
+    assert [tuple(r) for r in stored] == [(y, kept_url.replace("/nb/", f"/{y}/"), None) for y in (2023, 2024)]
+    assert count(sites, ReportVersion) == 0 and stats.reports["revised"] == 0
+    assert len(urls) == 8
 
 
 def test_iter_archived_documents(sites):

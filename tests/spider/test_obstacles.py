@@ -118,13 +118,15 @@ def test_layout_changed_needs_reports_in_an_earlier_run(tmp_path):
     reg = tmp_path / "sites.csv"
     reg.write_text("site_id,name,province,city,county,start_url,platform\n"
                    "s1,某县人民政府,江苏省,淮安市,某县,http://127.0.0.9/,\n", encoding="utf-8")
-    settings = {"HARVESTER_DB": db, "HARVESTER_SITES": str(reg), "HARVESTER_ONLY_SITES": ""}
+    from scrapy.settings import Settings
+
+    settings = Settings({"HARVESTER_DB": db, "HARVESTER_SITES": str(reg), "HARVESTER_ONLY_SITES": ""})
     empty = SiteStats(entry_ok=True, column_urls={"http://127.0.0.9/nb/"})
-    ctx = CrawlContext(SimpleNamespace(get=settings.get))
+    ctx = CrawlContext(settings)
     assert ctx.judge("s1", empty)[0] == "no_reports"                     # never had reports: just none
     ctx.stats["s1"] = SiteStats(entry_ok=True, column_urls={"http://127.0.0.9/nb/"}, report_items=6)
     ctx.finish()
-    ctx2 = CrawlContext(SimpleNamespace(get=settings.get))
+    ctx2 = CrawlContext(settings)
     outcome, reason = ctx2.judge("s1", empty)
     assert outcome == "layout_changed" and f"found in run {ctx.run_id}" in reason and "6 report pages" in reason
     ctx2.stats["s1"] = empty

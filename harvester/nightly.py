@@ -1,0 +1,167 @@
+"""The nightly job's run report and the health of the registry's sites — the alarms for broken spiders.
+
+`run_report(store, run_id)` says what a crawl run did: reports new, revised and withdrawn in it, every
+site's outcome with its reason, the problems recorded (by kind, with examples), and regressions — sites
+whose previous run was ``ok`` and that fail now. A *class* of sites failed when every site of one CMS family
+(platform) that worked in its previous run fails in this one: one site down is the web, a whole family down
+is our spider — the nightly job exits non-zero for that.
+
+`health(store)` lists the sites that need a person: latest outcome blocked, no report column, no reports,
+layout changed (and unreachable or robots-disallowed), or no report stored at all — with how many runs in a
+row they have failed and when they last worked.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from harvester.db.models import CrawlEvent, CrawlRun, Report, ReportVersion, Site, SiteOutcome
+
+FAILING = ("unreachable", "no_report_column", "no_reports", "blocked", "robots_disallowed", "layout_changed", "error")
+HEALTH_PROBLEMS = ("blocked", "layout_changed", "no_reports", "no_report_column", "unreachable",
+                   "robots_disallowed", "error")
+
+
+def _platform(site_row) -> str:
+    return (site_row.platform or "").strip() or "generic"
+
+
+def run_report(store, run_id: int) -> dict:
+    with store._read() as conn:
+        run = conn.execute(select(CrawlRun.__table__).where(CrawlRun.id == run_id)).first()
+        if run is None:
+            raise KeyError(f"no crawl run {run_id}")
+        sites = {r.site_id: r for r in conn.execute(select(Site.__table__))}
+        outcomes = {r.site_id: r for r in conn.execute(select(SiteOutcome.__table__)
+                                                       .where(SiteOutcome.run_id == run_id))}
+        # each site's outcome in the latest earlier run that crawled it, and the CMS family last detected
+        previous: dict[str, str] = {}
+        detected: dict[str, str] = {}
+        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.stats)
+                              .where(SiteOutcome.run_id <= run_id).order_by(SiteOutcome.run_id)):
+            if (r.stats or {}).get("platform"):
+                detected[r.site_id] = r.stats["platform"]
+        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.outcome)
+                              .where(SiteOutcome.run_id < run_id).order_by(SiteOutcome.run_id)):
+            previous[r.site_id] = r.outcome
+        new = conn.execute(select(func.count()).select_from(Report).where(Report.first_seen_run == run_id)).scalar_one()
+        revised = conn.execute(select(func.count(func.distinct(ReportVersion.report_id)))
+                               .where(ReportVersion.superseded_run == run_id)).scalar_one()
+        events = conn.execute(select(CrawlEvent.kind, CrawlEvent.site_id, CrawlEvent.url, CrawlEvent.reason,
+                                     CrawlEvent.level).where(CrawlEvent.run_id == run_id)
+                              .order_by(CrawlEvent.id)).all()
+    withdrawn = sum(1 for e in events if e.kind == "withdrawn")
+    problems: dict[str, dict] = {}
+    for e in events:
+        if e.level not in ("warning", "error"):
+            continue
+        p = problems.setdefault(e.kind, {"count": 0, "examples": []})
+        p["count"] += 1
+        if len(p["examples"]) < 3:
+            p["examples"].append({"site_id": e.site_id, "url": e.url, "reason": e.reason})
+    per_site = []
+    regressions = []
+    for sid, o in sorted(outcomes.items()):
+        site = sites.get(sid)
+        platform = detected.get(sid) or (_platform(site) if site else "generic")
+        row = {"site_id": sid, "name": site.name if site else sid, "platform": platform,
+               "outcome": o.outcome, "reason": o.reason, "requests": o.requests, "reports_found": o.reports_found,
+               "reports_new": o.reports_new, "reports_updated": o.reports_updated,
+               "previous": previous.get(sid)}
+        per_site.append(row)
+        if row["previous"] == "ok" and o.outcome in FAILING:
+            regressions.append(row)
+    # a class failed: every site of a platform that was ok before fails now
+    was_ok: dict[str, list] = defaultdict(list)
+    for row in per_site:
+        if row["previous"] == "ok":
+            was_ok[row["platform"]].append(row)
+    failed_classes = sorted(p for p, rows in was_ok.items() if rows and all(r["outcome"] in FAILING for r in rows))
+    return {
+        "run_id": run_id, "status": run.status, "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at), "args": run.args or {}, "counts": run.counts or {},
+        "reports": {"new": new, "revised": revised, "withdrawn": withdrawn},
+        "outcomes": dict(Counter(r["outcome"] for r in per_site)),
+        "sites": per_site, "regressions": regressions, "failed_classes": failed_classes,
+        "problems": dict(sorted(problems.items())),
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def write_run_report(report: dict, out_dir: str | Path) -> list[Path]:
+    """run-<id>.json (everything) and run-<id>.md (for a person) in `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rid = report["run_id"]
+    js = out / f"run-{rid}.json"
+    js.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    md = out / f"run-{rid}.md"
+    md.write_text(render_markdown(report), encoding="utf-8")
+    return [js, md]
+
+
+def render_markdown(report: dict) -> str:
+    r = report["reports"]
+    lines = [f"# Crawl run {report['run_id']} — {report['status']}", "",
+             f"Started {report['started_at']}, finished {report['finished_at']}.", "",
+             f"**Reports:** {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn.", ""]
+    if report["failed_classes"]:
+        lines += [f"**ALARM — a whole class of sites failed:** {', '.join(report['failed_classes'])} "
+                  "(every site of the family that worked last time fails now: the spider is broken).", ""]
+    if report["regressions"]:
+        lines += ["## Sites that worked last time and fail now", ""]
+        lines += [f"- {s['site_id']} {s['name']} ({s['platform']}): **{s['outcome']}** — {s['reason']}"
+                  for s in report["regressions"]]
+        lines.append("")
+    lines += ["## Sites", "", "| site | name | platform | outcome | requests | reports listed | new | reason |",
+              "|---|---|---|---|---|---|---|---|"]
+    for s in report["sites"]:
+        reason = s["reason"].replace("|", "\\|")
+        lines.append(f"| {s['site_id']} | {s['name']} | {s['platform']} | {s['outcome']} | {s['requests']} | "
+                     f"{s['reports_found']} | {s['reports_new']} | {reason} |")
+    lines.append("")
+    if report["problems"]:
+        lines += ["## Problems recorded", ""]
+        for kind, p in report["problems"].items():
+            ex = p["examples"][0]
+            lines.append(f"- {kind}: {p['count']} (e.g. {ex['site_id']} {ex['url']}: {ex['reason']})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def health(store) -> list[dict]:
+    """Every site with its latest outcome, last ok run, failing streak and stored reports; `problem` is True
+    for the sites that need a person."""
+    with store._read() as conn:
+        sites = {r.site_id: r for r in conn.execute(select(Site.__table__))}
+        history: dict[str, list] = defaultdict(list)
+        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.run_id, SiteOutcome.outcome,
+                                     SiteOutcome.reason, SiteOutcome.recorded_at)
+                              .order_by(SiteOutcome.run_id.desc())):
+            history[r.site_id].append(r)
+        reports = dict(conn.execute(select(Report.site_id, func.count()).group_by(Report.site_id)).all())
+    out = []
+    for sid in sorted(sites):
+        hist = history.get(sid, [])
+        latest = hist[0] if hist else None
+        streak = 0
+        for h in hist:
+            if h.outcome == "ok":
+                break
+            streak += 1
+        last_ok = next((h for h in hist if h.outcome == "ok"), None)
+        stored = reports.get(sid, 0)
+        outcome = latest.outcome if latest else "never_crawled"
+        problem = outcome in HEALTH_PROBLEMS or (latest is not None and stored == 0)
+        out.append({"site_id": sid, "name": sites[sid].name, "platform": _platform(sites[sid]),
+                    "outcome": outcome, "reason": latest.reason if latest else "",
+                    "failing_runs": streak, "last_ok_run": last_ok.run_id if last_ok else None,
+                    "last_ok_at": _iso(last_ok.recorded_at) if last_ok else None,
+                    "reports_stored": stored, "problem": problem})
+    return out
