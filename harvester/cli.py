@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -10,9 +11,7 @@ import click
 
 from harvester import settings as defaults
 
-DB_HELP = "Database URL: sqlite:///path.db or postgresql://user@host/db (env HARVESTER_DB)."
-db_option = click.option("--db", "db_url", default=lambda: os.environ.get("HARVESTER_DB", defaults.HARVESTER_DB),
-                         show_default="sqlite:///data/harvester.db", help=DB_HELP)
+from harvester.cliopts import db_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,12 +42,16 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
     s.set("HARVESTER_SITES", sites, priority="cmdline")
     s.set("HARVESTER_ONLY_SITES", ",".join(only), priority="cmdline")
     s.set("LOG_LEVEL", log_level, priority="cmdline")
-    if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        s.set("LOG_FILE", log_file, priority="cmdline")
     for key, value in (overrides or {}).items():
         s.set(key, value, priority="cmdline")
+    handler = None
+    if log_file:            # a rotating file (a nightly job runs for years), not Scrapy's ever-growing LOG_FILE
+        handler = rotating_log_handler(log_file, s)
+        s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(s)
+    if handler is not None:
+        logging.root.addHandler(handler)
+        logging.root.setLevel(logging.NOTSET)
     crawler = process.create_crawler("reports")
     process.crawl(crawler)
     process.start()
@@ -58,6 +61,19 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
     if not ctx.closed:  # the spider never opened or closed normally
         ctx.finish("failed")
     return {"run_id": ctx.run_id, "outcomes": ctx.outcomes, "sites": ctx.sites}
+
+
+def rotating_log_handler(log_file: str, settings) -> logging.Handler:
+    """The crawl log: rotated at HARVESTER_LOG_MAX_BYTES, HARVESTER_LOG_BACKUPS old files kept
+    (crawl.log.1 … .N), Scrapy's format and level."""
+    from logging.handlers import RotatingFileHandler
+
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(log_file, maxBytes=settings.getint("HARVESTER_LOG_MAX_BYTES"),
+                                  backupCount=settings.getint("HARVESTER_LOG_BACKUPS"), encoding="utf-8")
+    handler.setFormatter(logging.Formatter(fmt=settings.get("LOG_FORMAT"), datefmt=settings.get("LOG_DATEFORMAT")))
+    handler.setLevel(settings.get("LOG_LEVEL"))
+    return handler
 
 
 def print_outcomes(result: dict) -> None:
@@ -109,8 +125,22 @@ def crawl_exit_code(result: dict) -> int:
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--log-file", default="data/logs/crawl.log", show_default=True,
               help="The crawl's log (the console shows only the outcome); '-' logs to the console.")
-def crawl(sites, db_url, only, log_level, log_file):
+@click.option("--refresh", is_flag=True,
+              help="Fetch everything in full: start pages, list pages, every report (no conditional requests).")
+@click.option("--verify", is_flag=True,
+              help="Re-check every known report (conditionally): a changed document is re-parsed and the report "
+                   "marked revised; one gone from the site (404) is marked withdrawn.")
+@click.option("--distributed", "redis_url", metavar="REDIS_URL", default=None,
+              help="Run as one worker of a distributed crawl: the frontier and dupefilter are shared in this Redis "
+                   "(redis://host:6379/0); --db must be PostgreSQL. See docs/distributed.md.")
+@click.option("--job", default=None, help="The distributed job this worker joins (default: <registry>-<UTC date>).")
+def crawl(sites, db_url, only, log_level, log_file, refresh, verify, redis_url, job):
     """Crawl the registry's sites; store reports by agency and year.
+
+    \b
+    Incremental: a site is entered at the report columns an earlier run found; list pages are asked
+    for conditionally (If-None-Match / If-Modified-Since; a 304 is read from the archive) and reports
+    harvested before are not fetched again. A killed crawl started again picks up what is missing.
 
     \b
     Every problem (unreachable site, 404 column, unreadable document, challenge page) is recorded
@@ -121,6 +151,8 @@ def crawl(sites, db_url, only, log_level, log_file):
     Examples:
       harvester crawl
       harvester crawl --sites data/sites.csv --db postgresql://me@db/harvester --site 350128
+      harvester crawl --verify          # weekly: revisions and withdrawals too
+      harvester crawl --distributed redis://queue:6379/0 --job nightly-2026-01-05 --db postgresql://me@db/h
     """
     from harvester.registry import RegistryError, load_sites
 
@@ -128,32 +160,123 @@ def crawl(sites, db_url, only, log_level, log_file):
         load_sites(sites)
     except RegistryError as exc:
         raise click.ClickException(str(exc))
+    overrides = {"HARVESTER_REFRESH": refresh, "HARVESTER_VERIFY": verify}
+    # -- distributed mode (harvester/distributed.py) --
+    if redis_url:
+        from harvester.distributed import DistributedError, prepare_worker
+        try:
+            job, worker = prepare_worker(redis_url, job, sites=sites, db_url=db_url)
+        except DistributedError as exc:
+            raise click.ClickException(str(exc))
+        overrides.update(worker)
+    elif job:
+        raise click.UsageError("--job names a distributed job: it needs --distributed REDIS_URL")
+    # -- end distributed mode --
     result = run_crawl(sites=sites, db_url=db_url, only=only, log_level=log_level.upper(),
-                       log_file=None if log_file == "-" else log_file)
-    print_outcomes(result)
+                       log_file=None if log_file == "-" else log_file, overrides=overrides)
+    if redis_url and not result["outcomes"]:
+        click.echo(f"Crawl run {result['run_id']}: worker of job {job} done; the job's last worker records the "
+                   "sites' outcomes")
+    else:
+        print_outcomes(result)
     print_summary(db_url)
     sys.exit(crawl_exit_code(result))
 
 
-# ---- export -----------------------------------------------------------------------------------------
+# ---- nightly / health ----------------------------------------------------------------------------------
 @main.command()
+@click.option("--sites", default=lambda: os.environ.get("HARVESTER_SITES", defaults.HARVESTER_SITES),
+              show_default="data/sites.csv", type=click.Path(dir_okay=False), help="Site registry CSV.")
 @db_option
-@click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False))
-@click.option("--province", default=None, help="Only this province (name or 2-digit code).")
-def export(db_url, out_dir, province):
-    """Write reports_<2-digit province code>.csv per province (UTF-8 with BOM).
+@click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False),
+              help="Where the exports go.")
+@click.option("--reports-dir", default="data/runs", show_default=True, type=click.Path(file_okay=False),
+              help="Where the run report (run-<id>.md and .json) goes.")
+@click.option("--verify", is_flag=True, help="Also re-check every known report (revisions, withdrawals); weekly, say.")
+@click.option("--log-file", default="data/logs/nightly.log", show_default=True,
+              help="The crawl's log, rotated (HARVESTER_LOG_MAX_BYTES, HARVESTER_LOG_BACKUPS).")
+def nightly(sites, db_url, out_dir, reports_dir, verify, log_file):
+    """The scheduled job: crawl what is new, re-parse what changed, export, write a run report.
 
     \b
-    Example:
-      harvester export --out exports/ --province 江苏
-    """
-    from harvester.export import export_reports
+    The crawl is incremental (conditional requests; reports harvested before are not fetched again;
+    a document whose bytes changed is re-parsed and its report marked revised). The run report lists
+    reports new, revised and withdrawn, every site's outcome with its reason, the problems recorded,
+    and the sites that worked last time and fail now.
 
-    paths = export_reports(db_url, out_dir, province=province)
-    if not paths:
-        click.echo("No reports to export.")
-    for p in paths:
-        click.echo(f"wrote {p}")
+    \b
+    Exit codes: 0 done; 1 no site could be crawled; 2 a whole class of sites (every site of one CMS
+    family that worked in its previous run) fails now — the spider, not the web, is broken.
+
+    \b
+    Examples:
+      harvester nightly --db postgresql://harvester@db/harvester
+      harvester nightly --verify          # e.g. on Sundays
+      (cron and systemd timer files: deploy/)
+    """
+    from harvester.db import Store
+    from harvester.export import export_reports
+    from harvester.nightly import run_report, write_run_report
+    from harvester.registry import RegistryError, load_sites
+
+    try:
+        load_sites(sites)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc))
+    result = run_crawl(sites=sites, db_url=db_url, log_level="INFO", log_file=log_file,
+                       overrides={"HARVESTER_VERIFY": verify})
+    print_outcomes(result)
+    paths = export_reports(db_url, out_dir)
+    click.echo(f"exported {len(paths)} files to {out_dir}")
+    with Store(db_url) as store:
+        report = run_report(store, result["run_id"])
+    written = write_run_report(report, reports_dir)
+    r = report["reports"]
+    click.echo(f"run {report['run_id']}: {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn; "
+               f"report: {written[1]}")
+    for s in report["regressions"]:
+        click.echo(f"  REGRESSION {s['site_id']} ({s['platform']}): {s['outcome']} — {s['reason']}", err=True)
+    if report["failed_classes"]:
+        click.echo("ALARM: every site of " + ", ".join(report["failed_classes"]) +
+                   " that worked last time fails now", err=True)
+        sys.exit(2)
+    sys.exit(crawl_exit_code(result))
+
+
+@main.command()
+@db_option
+@click.option("--all", "show_all", is_flag=True, help="Every site, not only those that need a person.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+def health(db_url, show_all, as_json):
+    """Sites that need a person: blocked, layout changed, no report column, no reports (exit 1 if any).
+
+    \b
+    From the run history in the database: each site's latest outcome and reason, how many runs in a row
+    it has failed, when it last worked, and how many reports are stored for it. A site whose crawl
+    finds nothing where an earlier run found reports is `layout_changed`: the alarm for a broken spider.
+
+    \b
+    Examples:
+      harvester health
+      harvester health --all --json | jq .
+    """
+    from harvester.db import Store
+    from harvester.nightly import health as site_health
+
+    with Store(db_url) as store:
+        rows = site_health(store)
+    shown = rows if show_all else [r for r in rows if r["problem"]]
+    if as_json:
+        for r in shown:
+            click.echo(json.dumps(r, ensure_ascii=False))
+    elif not shown:
+        click.echo(f"All {len(rows)} sites healthy." if rows else "No site crawled yet.")
+    else:
+        click.echo(f"{'site':<14} {'outcome':<18} {'failing':>7} {'last ok':>8} {'reports':>7}  reason")
+        for r in shown:
+            click.echo(f"{r['site_id']:<14} {r['outcome']:<18} {r['failing_runs']:>7} "
+                       f"{r['last_ok_run'] or '-':>8} {r['reports_stored']:>7}  {r['reason'][:100]}")
+    sys.exit(1 if any(r["problem"] for r in rows) else 0)
 
 
 # ---- parse / reparse -------------------------------------------------------------------------------
@@ -233,6 +356,13 @@ def demo(db_url, out_dir, port, registry, obstacles):
     for p in export_reports(db_url, out_dir):
         click.echo(f"wrote {p}")
     sys.exit(crawl_exit_code(result))
+
+
+# ---- the researchers' commands live in their own modules --------------------------------------------
+from harvester import cli_export, cli_research  # noqa: E402
+
+cli_export.register(main)
+cli_research.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

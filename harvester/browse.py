@@ -1,0 +1,279 @@
+"""``harvester browse``: the research database in Datasette, labelled from the data dictionary.
+
+Datasette serves two SQLite databases:
+
+* the **database itself**, opened read-only by Datasette (``file:…?mode=ro``, so a crawl may go on
+  writing while you browse; ``--immutable`` opens it ``immutable=1`` instead, faster counts, but it
+  must not change meanwhile). Its tables get descriptions (``reports``, ``agencies``, ``cells``,
+  ``checks`` …) and facets: reports by year / parse status / format, agencies by province.
+* a **research companion** built at start into a working directory (a temporary one unless
+  ``--work-dir`` is given) and opened immutable: ``reports`` (one row per report with province, city,
+  county, agency, year, parse status, failed checks and one column per cell id, each column described
+  by its Chinese row/column labels, English label and unit), ``cells`` (one row per report and cell
+  with the labels, to filter and facet by label), ``checks`` (every check with the report's agency and
+  division), ``coverage`` (the ``harvester coverage`` statuses) and ``dictionary`` (the data
+  dictionary). Facets on province, year and parse status are preconfigured.
+
+Datasette reads only SQLite. For a **PostgreSQL** database ``browse`` first copies every table of the
+harvester schema into a SQLite snapshot in the working directory (through the same read-only engine
+as ``harvester query``) and serves that snapshot immutable, with the same companion; the snapshot is
+as of the start of ``browse`` — restart it to see newer data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harvester.cliopts import no_progress
+from harvester.query import QueryError, readonly_engine, resolve, sqlite_file
+
+Progress = Callable[[str, int], "object"]     # (label, length) → context manager with .update(n)
+
+MAIN_TABLES = {
+    "sites": ("The site registry (data/sites.csv): one row per portal.", ["province", "platform"]),
+    "agencies": ("Publishing agencies, unique by normalised name within their division.", ["province", "city"]),
+    "reports": ("One annual report per agency and year; parse_status tells whether its tables were read.",
+                ["year", "parse_status", "report_format", "document_type"]),
+    "cells": ("The parsed table cells of every report: report_id, cell_id, value (null = blank), raw text.",
+              ["cell_id"]),
+    "checks": ("The consistency checks (勾稽关系) of every report: PASS, FAIL, NOT_ASSESSABLE, AMBIGUOUS.",
+               ["status", "check_id"]),
+    "crawl_runs": ("One row per crawl run.", ["status"]),
+    "site_outcomes": ("Each site's outcome in each crawl run, with its reason.", ["outcome"]),
+    "crawl_events": ("Every bad input the crawl met, with its reason.", ["kind", "level"]),
+}
+MAIN_COLUMNS = {
+    "reports": {
+        "agency_id": "The publishing agency (agencies.id).", "year": "The report year (statistics period).",
+        "report_format": "gov2021, gov2019 or pre2019: the format of the statistical tables.",
+        "parse_status": "parsed, partial, no_tables, text_only, not_a_report, or a document problem "
+                        "(image_only, encrypted, corrupt …).",
+        "publish_date": "发布日期", "written_date": "成文日期", "index_no": "索引号", "publisher": "发布机构",
+        "doc_number": "文号", "page_url": "The report's page.", "document_url": "The document the cells come from.",
+    },
+    "cells": {"cell_id": "Stable cell id (see the research companion's dictionary table).",
+              "value": "The number (null when the cell is blank).", "raw": "The text as printed.",
+              "flags": "Parser remarks (ambiguous decoding, non-finite …)."},
+    "checks": {"status": "PASS, FAIL, NOT_ASSESSABLE or AMBIGUOUS.", "cells": "The cell ids the check involves."},
+    "agencies": {"norm_name": "The name as used for matching (normalised).",
+                 "division_code": "GB/T 2260 code of the agency's division, when known."},
+}
+COMPANION_COLUMNS = {
+    "report_id": "reports.id in the database.", "agency_id": "agencies.id in the database.",
+    "agency": "The publishing agency.", "province": "Province (省级).", "city": "City (地级).",
+    "county": "County (县级).", "division_code": "GB/T 2260 division code, when known.",
+    "year": "Report year (statistics period).",
+    "report_format": "gov2021, gov2019 or pre2019: the format of the statistical tables.",
+    "parse_status": "parsed, partial, no_tables, text_only, not_a_report, image_only, encrypted, corrupt …",
+    "failed_checks": "The ids of the checks that FAIL, separated by ';'.",
+    "title": "The report's title.", "publish_date": "发布日期", "publisher": "发布机构", "index_no": "索引号",
+    "page_url": "The report's page.", "document_url": "The document the cells come from.",
+    "document_type": "html, pdf, docx …", "site_id": "The registry site it was first found on.",
+}
+
+
+def describe_cell(d: dict) -> str:
+    """'三 · 一、本年新收政府信息公开申请数量 / 自然人 — applications — new this year — natural persons (件)'."""
+    zh = " / ".join(x for x in (d.get("row_label"), d.get("col_label")) if x)
+    text = f"{d.get('table') or ''} · {zh}" if d.get("table") else zh
+    if d.get("label_en"):
+        text += f" — {d['label_en']}"
+    if d.get("unit"):
+        text += f" ({d['unit']})"
+    return text
+
+
+@dataclass
+class Plan:
+    """What to serve: the database file (live or snapshot), the companion, the metadata file."""
+    database: Path
+    database_name: str
+    immutable: bool
+    companion: Path
+    companion_name: str
+    metadata: Path
+    static: Path | None = None
+
+    def datasette_args(self, host: str, port: int) -> list[str]:
+        args = ["serve"]
+        if self.static is not None:
+            args += ["--static", f"browse-static:{self.static}"]
+        args += ["-i", str(self.database)] if self.immutable else [str(self.database)]
+        args += ["-i", str(self.companion), "--metadata", str(self.metadata), "--host", host, "--port", str(port),
+                 "--setting", "sql_time_limit_ms", "5000", "--setting", "facet_time_limit_ms", "1000",
+                 "--setting", "default_page_size", "50", "--setting", "suggest_facets", "off"]
+        return args
+
+
+def snapshot_postgres(url, path: Path, progress: Progress = no_progress) -> None:
+    """Copy every harvester table of a PostgreSQL database into a new SQLite file (read-only reads)."""
+    from sqlalchemy import create_engine, func, insert, select
+
+    from harvester.db.models import Base
+
+    src = readonly_engine(url)
+    if path.exists():
+        path.unlink()
+    dst = create_engine(f"sqlite:///{path}")
+    try:
+        Base.metadata.create_all(dst)
+        with src.connect() as s:
+            sizes = {t.name: s.execute(select(func.count()).select_from(t)).scalar_one()
+                     for t in Base.metadata.sorted_tables}
+            with progress("snapshot of the PostgreSQL database", sum(sizes.values()) or 1) as bar:
+                for table in Base.metadata.sorted_tables:
+                    result = s.execute(select(table).execution_options(yield_per=2000))
+                    for batch in result.mappings().partitions(2000):
+                        with dst.begin() as d:
+                            d.execute(insert(table), [dict(r) for r in batch])
+                        bar.update(len(batch))
+    finally:
+        src.dispose()
+        dst.dispose()
+
+
+def build_companion(url, path: Path, *, as_of: dt.date | None = None,
+                    progress: Progress = no_progress) -> dict:
+    """Write the research companion database; return the Datasette metadata for its tables."""
+    from harvester import coverage as cov
+    from harvester.research import EmptyDatabase, data_dictionary, open_db
+
+    dictionary = data_dictionary()
+    if path.exists():
+        path.unlink()
+    with open_db(url) as db, sqlite3.connect(path) as out:
+        if db.report_count() == 0:
+            raise EmptyDatabase()
+        from harvester.divisions import province_code
+
+        provinces = list({(province_code(p) or p): p for p in db.provinces()}.values())   # one per province
+        with progress("labelled tables for Datasette", len(provinces) + 3) as bar:
+            db.dictionary().to_sql("dictionary", out, index=False)
+            out.execute("CREATE UNIQUE INDEX ix_dictionary_cell_id ON dictionary(cell_id)")
+            bar.update(1)
+            for p in provinces:                  # one province at a time keeps memory bounded
+                wide = db.reports(province=p) if p else db.reports().query("province == ''")
+                wide.to_sql("reports", out, index=False, if_exists="append")
+                long = db.cells(province=p) if p else db.cells().query("province == ''")
+                long.to_sql("cells", out, index=False, if_exists="append")
+                bar.update(1)
+            db.checks().to_sql("checks", out, index=False)
+            bar.update(1)
+            entries = cov.compute(db, as_of=as_of)
+            import pandas as pd
+            pd.DataFrame([e.__dict__ for e in entries], columns=list(cov.CSV_COLUMNS)).to_sql(
+                "coverage", out, index=False)
+            bar.update(1)
+        for table, cols in (("reports", ("province", "year", "parse_status", "agency")),
+                            ("cells", ("cell_id", "province", "year", "report_id")),
+                            ("checks", ("status", "check_id", "report_id")),
+                            ("coverage", ("status", "province", "year"))):
+            for c in cols:
+                out.execute(f'CREATE INDEX "ix_{table}_{c}" ON "{table}"("{c}")')
+        out.commit()
+    cell_descriptions = {d["cell_id"]: describe_cell(d) for d in dictionary}
+    return {
+        "description": "Labelled tables built from the database when `harvester browse` started.",
+        "tables": {
+            "reports": {
+                "description": "One row per report with its agency, division, parse status, failed checks and "
+                               "one column per cell id; every cell column is described below (table · Chinese "
+                               "row / column label — English label (unit)).",
+                "facets": ["province", "year", "parse_status"],
+                "sort": "report_id",
+                "columns": {**COMPANION_COLUMNS, **cell_descriptions},
+            },
+            "cells": {
+                "description": "One row per report and cell with the Chinese and English labels: filter by "
+                               "cell_id or label, facet by province, year, table.",
+                "facets": ["province", "year", "table"],
+                "columns": {**{k: v for k, v in COMPANION_COLUMNS.items() if k in (
+                    "report_id", "agency", "province", "city", "county", "year", "report_format")},
+                    "cell_id": "Stable cell id.", "value": "The number (empty when blank).",
+                    "raw": "The text as printed.", "unit": "The unit printed with the value, if any.",
+                    "flags": "Parser remarks.", "table": "The statistical table (t2 主动公开, t3 依申请, t4 复议诉讼, pre2019).",
+                    "row_label": "The row as printed in the standard form (Chinese).",
+                    "col_label": "The column as printed in the standard form (Chinese).",
+                    "label_en": "English label.", "dictionary_unit": "The unit the form prescribes."},
+            },
+            "checks": {
+                "description": "Every consistency check (勾稽关系) with the report's agency and division.",
+                "facets": ["status", "check_id", "province", "year"],
+            },
+            "coverage": {
+                "description": "harvester coverage: one row per agency and expected year — parsed, "
+                               "failed_checks, unparsed, missing (after the deadline) or not_due.",
+                "facets": ["status", "province", "year"],
+            },
+            "dictionary": {
+                "description": "The data dictionary: cell id, table, Chinese row/column labels, English label, "
+                               "unit, formats.",
+                "facets": ["table"],
+            },
+        },
+    }
+
+
+# The dictionary describes some 250 cell columns: Datasette lists every description above the table,
+# so they go into a compact scrolling box (served with --static, linked from the metadata).
+STYLE = """
+dl.column-descriptions { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px;
+  max-height: 13em; overflow-y: auto; border: 1px solid #d8d8d8; border-radius: 4px; padding: 6px 10px;
+  margin: 0 0 1em; font-size: 0.9em; background: #fff; }
+dl.column-descriptions dt { font-family: monospace; }
+dl.column-descriptions dd { margin: 0; }
+"""
+
+
+def main_metadata() -> dict:
+    tables = {}
+    for name, (description, facets) in MAIN_TABLES.items():
+        tables[name] = {"description": description, "facets": facets}
+        if name in MAIN_COLUMNS:
+            tables[name]["columns"] = MAIN_COLUMNS[name]
+    tables["agencies"]["label_column"] = "name"
+    tables["sites"]["label_column"] = "name"
+    return {"description": "The research database (read-only).", "tables": tables}
+
+
+def prepare(url, work_dir: Path, *, immutable: bool = False, as_of: dt.date | None = None,
+            progress: Progress = no_progress) -> Plan:
+    """Build what Datasette serves into ``work_dir``; QueryError for a missing file, a bad URL …"""
+    u = resolve(url)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(u)                       # QueryError when the SQLite file does not exist
+    if path is None:
+        if u.get_backend_name() != "postgresql":
+            raise QueryError(f"unsupported database {u.get_backend_name()!r}")
+        path = work_dir / f"{u.database or 'postgresql'}-snapshot.db"
+        snapshot_postgres(u, path, progress)
+        immutable = True
+    database_name = path.stem
+    companion_name = "research" if database_name != "research" else "research_labels"
+    companion = work_dir / f"{companion_name}.db"
+    companion_meta = build_companion(u, companion, as_of=as_of, progress=progress)
+    metadata = {
+        "title": "政府信息公开工作年度报告 — research database",
+        "description": "Annual reports on government information disclosure collected by harvester. "
+                       f"'{companion_name}' holds the labelled tables (start with {companion_name}/reports); "
+                       f"'{database_name}' is the database itself.",
+        "databases": {database_name: main_metadata(), companion_name: companion_meta},
+    }
+    static = work_dir / "static"
+    static.mkdir(exist_ok=True)
+    (static / "research.css").write_text(STYLE, encoding="utf-8")
+    metadata["extra_css_urls"] = ["/browse-static/research.css"]
+    meta_path = work_dir / "metadata.json"
+    meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    return Plan(path, database_name, immutable, companion, companion_name, meta_path, static)
+
+
+def serve(plan: Plan, host: str, port: int) -> None:
+    """Run Datasette in this process until interrupted."""
+    from datasette.cli import cli as datasette_cli
+
+    datasette_cli.main(args=plan.datasette_args(host, port), prog_name="datasette", standalone_mode=False)

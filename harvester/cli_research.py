@@ -1,0 +1,182 @@
+"""The researchers' commands besides export: query, browse, coverage."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from harvester.cliopts import db_option, progress_bar
+
+
+@contextlib.contextmanager
+def _errors():
+    """Turn the library's errors into one-line messages (no traceback)."""
+    from harvester.query import QueryError, one_line
+
+    try:
+        yield
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(one_line(exc)) from None
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+# ---- query ----------------------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("sql")
+@db_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV (UTF-8) on stdout instead of a table.")
+@click.option("--max-width", default=40, show_default=True, type=click.IntRange(4, None),
+              help="Table output: cells wider than this many columns are cut with '…'.")
+@click.option("--limit", default=None, type=click.IntRange(1, None), help="Print at most this many rows.")
+def query(sql, db_url, as_csv, max_width, limit):
+    """Run one read-only SQL statement and print the result.
+
+    The database refuses every write: SQLite is opened read-only (mode=ro), PostgreSQL runs the
+    statement in a READ ONLY transaction. Tables: reports, agencies, cells, checks, sites,
+    crawl_runs, site_outcomes, crawl_events (see docs/research.md).
+
+    \b
+    Examples:
+      harvester query "SELECT year, count(*) AS reports FROM reports GROUP BY year"
+      harvester query "SELECT a.name, r.year, c.value FROM cells c JOIN reports r ON r.id = c.report_id
+                       JOIN agencies a ON a.id = r.agency_id WHERE c.cell_id = 'apply.new.total'" --csv > new.csv
+      harvester query --db postgresql://me@db/harvester "SELECT status, count(*) FROM checks GROUP BY status"
+    """
+    from harvester.query import format_table, run_query, write_csv
+
+    with _errors():
+        result = run_query(db_url, sql, limit=limit)
+    if as_csv:
+        buf = io.StringIO(newline="")
+        write_csv(buf, result.columns, result.rows)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(buf.getvalue().encode("utf-8"))     # UTF-8 whatever the locale
+        sys.stdout.buffer.flush()
+        return
+    if not result.columns:
+        click.echo("(no result set)")
+        return
+    click.echo(format_table(result.columns, result.rows, max_width=max_width))
+    click.echo(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})", err=True)
+
+
+# ---- coverage -------------------------------------------------------------------------------------------
+
+@click.command()
+@db_option
+@click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for coverage.csv and coverage.html.")
+@click.option("--as-of", "as_of", default=None, callback=_date, metavar="YYYY-MM-DD",
+              help="Judge deadlines on this date (default: today).")
+@click.option("--since", default=None, type=click.IntRange(1990, 2200),
+              help="Expect reports from this year on for every agency (default: each agency's first report year).")
+@click.option("--province", default=None, help="Only this province (name, short name or 2-digit code).")
+def coverage(db_url, out_dir, as_of, since, province):
+    """Which agency-years were found, parsed, failed checks, or are missing after the deadline.
+
+    \b
+    Deadlines (条例 第五十条): departments by 31 January, governments (人民政府, 管委会,
+    街道办事处, 乡/镇 …) by 31 March of the next year. Expected: every agency in the database ×
+    every year from its first report (or --since) to the latest year whose deadline has passed.
+    Writes coverage.csv (UTF-8 with BOM) and coverage.html (a heat map per province; open it in a
+    browser — colours: green parsed, amber failed checks, blue found but not parsed, red missing
+    after the deadline, grey not yet due).
+
+    \b
+    Examples:
+      harvester coverage
+      harvester coverage --as-of 2025-04-01 --since 2021 --out reports/
+      harvester coverage --province 福建 --db postgresql://me@db/harvester
+    """
+    from harvester import coverage as cov
+    from harvester.research import EmptyDatabase, open_db
+
+    as_of = as_of or dt.date.today()
+    with _errors():
+        with open_db(db_url) as db:
+            if db.report_count() == 0:
+                raise EmptyDatabase()
+            db.province_names(province)           # unknown province → error listing the known ones
+            entries = cov.compute(db, as_of=as_of, since=since, province=province)
+        out = Path(out_dir)
+        csv_path = cov.write_csv(entries, out / "coverage.csv")
+        html_path = cov.write_html(entries, out / "coverage.html", as_of=as_of)
+    c = cov.counts(entries)
+    click.echo(f"coverage as of {as_of.isoformat()}: {len({e.agency_id for e in entries})} agencies, "
+               f"{len(entries)} agency-years — " + ", ".join(f"{cov.STATUS_LABELS[s]}: {c[s]}" for s in cov.STATUSES))
+    click.echo(f"wrote {csv_path}")
+    click.echo(f"wrote {html_path}")
+
+
+# ---- browse ---------------------------------------------------------------------------------------------
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--work-dir", default=None, type=click.Path(file_okay=False),
+              help="Keep the labelled companion database, snapshot and metadata here (default: a temporary "
+                   "directory removed on exit).")
+@click.option("--immutable", is_flag=True,
+              help="Open a SQLite database immutable (faster counts; nothing may write it meanwhile).")
+@click.option("--no-serve", is_flag=True, help="Only build the files (needs --work-dir) and print the datasette command.")
+def browse(db_url, host, port, work_dir, immutable, no_serve):
+    """Explore the database in a browser (Datasette), labelled from the data dictionary.
+
+    \b
+    Two databases are served: the database itself, read-only, and 'research', built at start:
+    research/reports (one row per report, one column per cell id, each column described by its
+    Chinese labels, English label and unit; facets province / year / parse_status), research/cells
+    (one row per cell with its labels), research/checks, research/coverage, research/dictionary.
+    A PostgreSQL database is first copied into a read-only SQLite snapshot (Datasette reads only
+    SQLite). Stop with Ctrl-C.
+
+    \b
+    Examples:
+      harvester browse                        # then open http://127.0.0.1:8001/research/reports
+      harvester browse --db sqlite:///data/harvester.db --port 8080
+      harvester browse --db postgresql://me@db/harvester --work-dir data/browse
+    """
+    from harvester.browse import prepare, serve
+
+    if no_serve and not work_dir:
+        raise click.UsageError("--no-serve needs --work-dir (the files would be removed on exit)")
+    tmp = None
+    if work_dir is None:
+        tmp = Path(tempfile.mkdtemp(prefix="harvester-browse-"))
+    try:
+        with _errors():
+            plan = prepare(db_url, Path(work_dir) if work_dir else tmp, immutable=immutable, progress=progress_bar)
+        if no_serve:
+            click.echo("datasette " + " ".join(plan.datasette_args(host, port)))
+            return
+        click.echo(f"Datasette on http://{host}:{port}/ — start with http://{host}:{port}/{plan.companion_name}/reports"
+                   " (Ctrl-C stops)", err=True)
+        serve(plan, host, port)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to the `harvester` group."""
+    group.add_command(query)
+    group.add_command(browse)
+    group.add_command(coverage)

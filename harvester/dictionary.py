@@ -1,0 +1,152 @@
+"""The data dictionary of the exports: one row per cell id, built from ``report-format.json``.
+
+Chinese labels come from the format specification as it is; English labels are composed from a
+translation table of its label *vocabulary* (``EN``: each distinct row, column, block and group
+label, translated once) — never written per cell. A label of the specification without a
+translation is an error (``MissingTranslation``), so a new row in ``report-format.json`` cannot
+silently get an empty English label.
+
+Columns (``DICTIONARY_COLUMNS``): ``cell_id``, ``table`` (t2 主动公开, t3 依申请, t4 复议诉讼,
+pre2019), ``block`` (the table's block or group in Chinese), ``row_label_zh``, ``col_label_zh``,
+``label_en``, ``unit``, ``value_type``, ``formats`` (``;``-separated, of gov2021/gov2019/pre2019).
+Where a cell id exists in two formats with different printed labels (2021 ``本年处理决定数量`` vs
+2019 ``处理决定数量``) the labels of the newest format are shown.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from harvester.report.schema import format_cell_ids, load_schema
+
+DICTIONARY_COLUMNS = ("cell_id", "table", "block", "row_label_zh", "col_label_zh", "label_en", "unit",
+                      "value_type", "formats")
+FORMATS = ("gov2021", "gov2019", "pre2019")
+TABLE_EN = {"t2": "Active disclosure", "t3": "Requests", "t4": "Review & litigation", "pre2019": "Pre-2019"}
+
+# The label vocabulary of report-format.json, each label translated once.
+EN: dict[str, str] = {
+    # table 二 (主动公开): blocks, rows, columns
+    "第二十条第（一）项": "Art. 20(1)", "第二十条第（五）项": "Art. 20(5)", "第二十条第（六）项": "Art. 20(6)",
+    "第二十条第（八）项": "Art. 20(8)", "第二十条第（九）项": "Art. 20(9)",
+    "规章": "rules", "行政规范性文件": "normative documents", "规范性文件": "normative documents",
+    "行政许可": "administrative licensing", "其他对外管理服务事项": "other public management services",
+    "行政处罚": "administrative penalties", "行政强制": "administrative coercion",
+    "行政事业性收费": "administrative fees", "政府集中采购": "centralised government procurement",
+    "本年制发件数": "issued this year", "本年废止件数": "repealed this year", "现行有效件数": "in force",
+    "本年新制作数量": "newly made this year", "本年新公开数量": "newly published this year",
+    "对外公开总数量": "total published", "上一年项目数量": "items in previous year",
+    "本年增/减": "change this year", "处理决定数量": "decisions", "本年处理决定数量": "decisions this year",
+    "本年收费金额（单位：万元）": "fees collected this year (10k yuan)",
+    "采购项目数量": "procurement projects", "采购总金额": "total procurement amount",
+    # table 三 (依申请): groups, rows, columns
+    "一": "", "二": "", "四": "", "三、本年度办理结果": "outcome",
+    "（三）不予公开": "not disclosed", "（四）无法提供": "cannot be provided", "（五）不予处理": "not processed",
+    "（六）其他处理": "other handling",
+    "一、本年新收政府信息公开申请数量": "new requests this year",
+    "二、上年结转政府信息公开申请数量": "carried over from previous year",
+    "（一）予以公开": "disclosed",
+    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）": "partly disclosed",
+    "1.属于国家秘密": "state secret", "2.其他法律行政法规禁止公开": "prohibited by other laws",
+    "3.危及“三安全一稳定”": "endangers security or stability", "4.保护第三方合法权益": "third-party rights",
+    "5.属于三类内部事务信息": "internal affairs", "6.属于四类过程性信息": "process information",
+    "7.属于行政执法案卷": "law-enforcement case file", "8.属于行政查询事项": "administrative query",
+    "1.本机关不掌握相关政府信息": "not held by this agency", "2.没有现成信息需要另行制作": "would need creating",
+    "3.补正后申请内容仍不明确": "still unclear after correction",
+    "1.信访举报投诉类申请": "petition or complaint", "2.重复申请": "repeat request",
+    "3.要求提供公开出版物": "published material requested", "4.无正当理由大量反复申请": "mass repeated requests",
+    "5.要求行政机关确认或重新出具已获取信息": "confirmation or reissue of obtained information",
+    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请": "no correction in time",
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请": "fee not paid in time",
+    "3.其他": "other", "（七）总计": "total", "四、结转下年度继续办理": "carried forward to next year",
+    "自然人": "natural persons", "商业企业": "commercial enterprises", "科研机构": "research institutions",
+    "社会公益组织": "public-interest organisations", "法律服务机构": "legal service institutions",
+    "其他": "other organisations", "总计": "total",
+    # table 四 (复议诉讼)
+    "行政复议": "administrative review", "行政诉讼/未经复议直接起诉": "litigation without prior review",
+    "行政诉讼/复议后起诉": "litigation after review",
+    "结果维持": "upheld", "结果纠正": "corrected", "其他结果": "other result", "尚未审结": "pending",
+    # pre-2019 key figures
+    "主动公开政府信息数（主动公开信息数 / 主动公开文件数）": "information actively disclosed",
+    "其中：政府网站公开数": "of which on government website", "其中：政府公报公开数": "of which in gazette",
+    "其中：主动公开规范性文件数": "of which normative documents",
+    "受理（收到）依申请公开总数": "requests received", "其中：当面申请数": "of which in person",
+    "其中：网上（网络）申请数": "of which online", "其中：电子邮件申请数": "of which by e-mail",
+    "其中：传真申请数": "of which by fax", "其中：信函申请数": "of which by letter",
+    "其中：信函、传真申请数": "of which by letter or fax", "其中：其他形式申请数": "of which other forms",
+    "对申请的答复总数": "replies to requests", "其中：同意公开答复数": "of which disclosure granted",
+    "其中：同意部分公开答复数": "of which partly granted",
+    "其中：不予公开（不同意公开 / 否决公开）答复数": "of which refused",
+    "其中：其他类型答复数": "of which other replies", "举报（投诉）数": "complaints",
+    "行政复议数": "administrative reviews", "行政诉讼数": "administrative lawsuits",
+    "行政申诉数": "administrative appeals", "依申请公开收取的费用": "fees charged for requests",
+}
+_EMPTY_OK = {"一", "二", "四"}     # top-level T3 groups: the row label says it all
+
+
+class MissingTranslation(KeyError):
+    """A label of report-format.json has no entry in ``EN``."""
+
+
+def en(label: str) -> str:
+    if label not in EN:
+        raise MissingTranslation(f"no English label for {label!r}: add it to harvester.dictionary.EN")
+    text = EN[label]
+    if not text and label not in _EMPTY_OK:
+        raise MissingTranslation(f"empty English label for {label!r}")
+    return text
+
+
+def _t2_unit(cell: dict) -> str:
+    kind = cell.get("type", "")
+    if "万元" in kind.split(";")[0]:
+        return "万元"
+    if kind.startswith("decimal"):
+        return "元 or 万元 (see raw)"
+    return "项" if "项目数量" in cell["col_label"] else "件"
+
+
+@lru_cache(maxsize=1)
+def dictionary_rows() -> tuple[dict, ...]:
+    """One dict per cell id (in ``all_cell_ids()`` order) with the ``DICTIONARY_COLUMNS``."""
+    schema = load_schema()
+    formats: dict[str, list[str]] = {}
+    for fmt in FORMATS:
+        for cid in format_cell_ids(fmt):
+            formats.setdefault(cid, []).append(fmt)
+    rows: dict[str, dict] = {}
+
+    def add(cid, **row):
+        rows.setdefault(cid, {"cell_id": cid, **row, "formats": ";".join(formats.get(cid, []))})
+
+    for fmt in ("gov2021", "gov2019"):              # newest labels first
+        for c in schema["table2"][fmt]:
+            add(c["id"], table="t2", block=c["block_header"], row_label_zh=c["row_label"],
+                col_label_zh=c["col_label"], unit=_t2_unit(c), value_type=c.get("type", "").split(";")[0],
+                label_en=f"{TABLE_EN['t2']} - {en(c['block_header'])} {en(c['row_label'])} - {en(c['col_label'])}")
+    t3 = schema["table3"]
+    legal = t3.get("column_groups", {}).get("legal_entity", {})
+    in_legal = set(legal.get("sum_of", []))
+    for r in t3["rows"]:
+        group = en(r["group"])
+        row_en = en(r["label"])
+        if group and group != row_en:
+            row_en = f"{group}: {row_en}"
+        for col in t3["columns"]:
+            col_zh = f"{legal['label']}/{col['label']}" if col["id"] in in_legal else col["label"]
+            add(f"apply.{r['id']}.{col['id']}", table="t3", block=r["group"], row_label_zh=r["label"],
+                col_label_zh=col_zh, unit="件", value_type="int",
+                label_en=f"{TABLE_EN['t3']} - {row_en} - {en(col['label'])}")
+    for c in sorted(schema["table4"]["cells"], key=lambda c: c["position"]):
+        add(c["id"], table="t4", block=c["block_label"], row_label_zh=c["block_label"],
+            col_label_zh=c["col_label"], unit="件", value_type="int",
+            label_en=f"{TABLE_EN['t4']} - {en(c['block_label'])} - {en(c['col_label'])}")
+    for c in schema.get("pre2019", {}).get("cells", []):
+        add(c["id"], table="pre2019", block="", row_label_zh=c["label"], col_label_zh="本年度",
+            unit=c.get("unit", ""), value_type="decimal" if c.get("unit") == "元" else "int",
+            label_en=f"{TABLE_EN['pre2019']} - {en(c['label'])}")
+    from harvester.report.schema import all_cell_ids
+    order = {cid: i for i, cid in enumerate(all_cell_ids())}
+    missing = set(order) - set(rows)
+    if missing:
+        raise MissingTranslation(f"cell ids without a dictionary row: {sorted(missing)}")
+    return tuple({k: rows[cid][k] for k in DICTIONARY_COLUMNS} for cid in sorted(rows, key=lambda c: order.get(c, len(order))))
