@@ -12,6 +12,7 @@ benchmark: no download delay, 8 requests at a time per domain (a real crawl uses
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -52,9 +53,12 @@ def found(db: str, run_id: int) -> tuple[int, dict]:
             outcomes = dict(Counter(o for (o,) in conn.execute(
                 text("SELECT outcome FROM site_outcomes WHERE run_id = :r"), {"r": run_id})))
             stored = conn.execute(text("SELECT COUNT(*) FROM reports")).scalar_one()
+            counts = conn.execute(text("SELECT counts FROM crawl_runs WHERE id = :r"), {"r": run_id}).scalar_one()
     finally:
         engine.dispose()
-    return int(n), {**outcomes, "reports stored": stored}
+    counts = json.loads(counts) if isinstance(counts, str) else counts
+    written = sum(counts.get(k, 0) for k in ("reports_new", "reports_updated", "reports_revised"))
+    return int(n), {**outcomes, "reports stored": stored, "reports written": written}
 
 
 def main() -> None:
@@ -74,8 +78,9 @@ def main() -> None:
             req1 = len([r for r in running.request_log if r.site_id != OUTSIDE])
             found1, outcomes1 = found(db, 1)
             wall2, peak2, _ = crawl(registry, db, args.delay, args.per_domain)
-            req2 = len([r for r in running.request_log if r.site_id != OUTSIDE]) - req1
-            found2, _ = found(db, 2)
+            log2 = [r for r in running.request_log if r.site_id != OUTSIDE][req1:]
+            req2, not_modified2 = len(log2), sum(r.status == 304 for r in log2)
+            found2, outcomes2 = found(db, 2)
     finally:
         running.stop()
     kinds = Counter(s.platform or "detected" for s in world.sites)
@@ -86,8 +91,9 @@ def main() -> None:
           f"{req1 / max(found1, 1):.2f} requests/report found, {found1 / wall1:.1f} reports/s, "
           f"peak RSS {peak1 / 1024:.0f} MiB")
     print(f"            outcomes: {', '.join(f'{k}: {v}' for k, v in sorted(outcomes1.items()))}")
-    print(f"second run: {wall2:6.1f} s wall, {req2} requests, {found2} report pages found "
-          f"(unchanged world), peak RSS {peak2 / 1024:.0f} MiB")
+    print(f"second run: {wall2:6.1f} s wall, {req2} requests ({not_modified2} answered 304), {found2} report "
+          f"pages listed (unchanged world), {outcomes2['reports written']} reports written, "
+          f"peak RSS {peak2 / 1024:.0f} MiB")
     print(out1.split("Database:")[0].rstrip())
 
 
