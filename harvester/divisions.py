@@ -157,7 +157,7 @@ class Division:
         return self.county_code or self.city_code or self.province_code
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Unit:
     name: str
     short: str
@@ -167,14 +167,17 @@ class _Unit:
 
 
 @dataclass
-class _Year:
-    """One year of the panel: per province, its cities and counties by exact and variant names."""
+class _Index:
+    """Every year of the panel in one index: per province, its cities and counties by exact name and by stem,
+    each unit with a bit mask of the years it is listed in (bit i: ``years[i]``, newest first). A unit that
+    stays the same over the years is held once."""
 
-    cities: dict = field(default_factory=dict)          # p2 → {name: [_Unit]}
-    city_variants: dict = field(default_factory=dict)
-    counties: dict = field(default_factory=dict)        # (p2, city_code or '') → {name: [_Unit]}
-    county_variants: dict = field(default_factory=dict)
-    by_code: dict = field(default_factory=dict)         # 6-digit code → _Unit (cities and counties)
+    years: list = field(default_factory=list)
+    cities: dict = field(default_factory=dict)          # p2 → {name: {_Unit: mask}}
+    city_stems: dict = field(default_factory=dict)      # p2 → {stem: {_Unit: mask}}
+    counties: dict = field(default_factory=dict)        # (p2, city_code or '') → {name: {_Unit: mask}}
+    county_stems: dict = field(default_factory=dict)
+    by_code: dict = field(default_factory=dict)         # 6-digit code → _Unit of the newest year
 
 
 def dataset_file() -> Path | None:
@@ -206,22 +209,26 @@ def dataset_info() -> dict | None:
             "years": f"{years[0]}-{years[-1]}" if years else "", "reference_year": years[-1] if years else None}
 
 
-def _variants(name: str, short: str) -> set[str]:
-    out = set()
+def _stems(name: str, short: str) -> set[str]:
+    """A unit's stems: its short name and its name without a suffix (洪泽区 → 洪泽). The unit's variants are
+    its stems and every stem + suffix (洪泽县, 洪泽市 …); they are matched from the query's side
+    (``_query_stems``), so a year's index holds a unit under two or three keys, not under every variant."""
     stems = {short} if short and len(short) >= 2 else set()
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
             stems.add(name[: -len(suffix)])
-    for stem in stems:
-        out.add(stem)
-        out.update(stem + s for s in _SUFFIXES)
-    out.discard(name)
-    return out
+    return stems
+
+
+def _query_stems(name: str) -> list[str]:
+    """The stems a queried name is a variant of: the name itself (a bare stem) and the name without each
+    suffix it ends with."""
+    return [name] + [name[: -len(s)] for s in _SUFFIXES if name.endswith(s) and len(name) > len(s)]
 
 
 @lru_cache(maxsize=1)
 def _panel() -> dict[int, list[str]]:
-    """year → that year's raw CSV lines (parsed on demand by ``_year``); empty when the dataset is
+    """year → that year's raw CSV lines (parsed once by ``_index``); empty when the dataset is
     missing. The header is kept under key 0."""
     path = dataset_file()
     if path is None:
@@ -240,45 +247,55 @@ def _years() -> list[int]:
     return sorted((y for y in _panel() if y), reverse=True)
 
 
-@lru_cache(maxsize=64)
-def _year(year: int) -> _Year:
-    data = _Year()
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    index = _Index(years=_years())
     panel = _panel()
-    if year not in panel or not year:
-        return data
-    reader = csv.reader(io.StringIO("\n".join(panel[0] + panel[year])))
-    header = next(reader)
-    idx = {k: i for i, k in enumerate(header)}
-    cols = [idx[k] for k in ("province_adcode", "city_name", "city_adcode", "county_name",
-                             "county_adcode", "city_short", "county_short", "rank")]
-    rows = ([r[i] for i in cols] for r in reader)
-    for p6, city, city_code, county, county_code, city_short, county_short, rank in rows:
-        if rank not in ("2", "3"):
-            continue
-        p2 = p6[:2]
-        if rank == "2":
-            unit = _Unit(city, city_short, city_code, city_code, city)
-            data.cities.setdefault(p2, {}).setdefault(city, []).append(unit)
-            for v in _variants(city, city_short):
-                data.city_variants.setdefault(p2, {}).setdefault(v, []).append(unit)
-            data.by_code[city_code] = unit
-            continue
-        unit = _Unit(county, county_short, county_code, city_code, city)
-        for scope in ((p2, city_code), (p2, "")):
-            data.counties.setdefault(scope, {}).setdefault(county, []).append(unit)
-            for v in _variants(county, county_short):
-                data.county_variants.setdefault(scope, {}).setdefault(v, []).append(unit)
-        data.by_code[county_code] = unit
-    return data
+    units: dict[tuple, _Unit] = {}
+
+    def add(table: dict, scope, key: str, unit: _Unit, bit: int) -> None:
+        held = table.setdefault(scope, {}).setdefault(key, {})
+        held[unit] = held.get(unit, 0) | bit
+
+    for i, year in enumerate(index.years):
+        bit = 1 << i
+        reader = csv.reader(io.StringIO("\n".join(panel[0] + panel[year])))
+        idx = {k: j for j, k in enumerate(next(reader))}
+        cols = [idx[k] for k in ("province_adcode", "city_name", "city_adcode", "county_name",
+                                 "county_adcode", "city_short", "county_short", "rank")]
+        for p6, city, city_code, county, county_code, city_short, county_short, rank in (
+                [r[j] for j in cols] for r in reader):
+            if rank not in ("2", "3"):
+                continue
+            p2 = p6[:2]
+            if rank == "2":
+                fields = (city, city_short, city_code, city_code, city)
+                unit = units.setdefault(fields, _Unit(*fields))
+                add(index.cities, p2, city, unit, bit)
+                for stem in _stems(city, city_short):
+                    add(index.city_stems, p2, stem, unit, bit)
+                code = city_code
+            else:
+                fields = (county, county_short, county_code, city_code, city)
+                unit = units.setdefault(fields, _Unit(*fields))
+                for scope in ((p2, city_code), (p2, "")):
+                    add(index.counties, scope, county, unit, bit)
+                    for stem in _stems(county, county_short):
+                        add(index.county_stems, scope, stem, unit, bit)
+                code = county_code
+            if i == 0:
+                index.by_code[code] = unit
+    return index
 
 
-def _find(exact: dict, variants: dict, name: str) -> tuple[_Unit | None, str]:
-    """(unit, 'exact' | 'variant') when the name matches exactly one unit, else (None, '')."""
-    units = exact.get(name, [])
+def _find(exact: dict, stems: dict, name: str, bit: int) -> tuple[_Unit | None, str]:
+    """(unit, 'exact' | 'variant') when the name matches exactly one unit listed in the year of ``bit``,
+    else (None, '')."""
+    units = [u for u, mask in exact.get(name, {}).items() if mask & bit]
     if len(units) == 1:
         return units[0], "exact"
     if not units:
-        units = variants.get(name, [])
+        units = [u for stem in _query_stems(name) for u, mask in stems.get(stem, {}).items() if mask & bit]
         if len({u.code for u in units}) == 1:
             return units[0], "variant"
     return None, ""
@@ -306,9 +323,7 @@ def _from_code(code: str, province: str, city: str, county: str) -> Division | N
     p6 = digits[:2] + "0000"
     c6 = digits[:4] + "00" if digits[2:4] != "00" else ""
     k6 = digits if digits[4:] != "00" else ""
-    years = _years()
-    data = _year(years[0]) if years else _Year()
-    unit = data.by_code.get(k6 or c6)
+    unit = _index().by_code.get(k6 or c6)
     names = {"province": PROVINCES[digits[:2]][0], "city": city, "county": county}
     if unit is not None and k6:
         names["county"] = county or unit.name
@@ -356,16 +371,16 @@ def lookup_division(province: str | None, city: str | None = None, county: str |
 
     def search(levels: tuple[str, ...], name: str, scope_city: str, prefixes: list[str]):
         """(unit, level, how): the newest year first, each level in turn in that year."""
+        index = _index()
         for i, year in enumerate(years):
-            data = _year(year)
             for level in levels:
                 for candidate in _candidates(name, prefixes):
                     if level == "city":
-                        unit, how = _find(data.cities.get(p2, {}), data.city_variants.get(p2, {}), candidate)
+                        unit, how = _find(index.cities.get(p2, {}), index.city_stems.get(p2, {}), candidate, 1 << i)
                     else:
                         scope = (p2, scope_city)
-                        unit, how = _find(data.counties.get(scope, {}), data.county_variants.get(scope, {}),
-                                          candidate)
+                        unit, how = _find(index.counties.get(scope, {}), index.county_stems.get(scope, {}),
+                                          candidate, 1 << i)
                     if unit is not None and level == "county" and "city" in levels and how != "exact":
                         unit = None     # a city name only ever matches a county-level city exactly
                     if unit is not None:

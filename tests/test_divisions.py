@@ -82,7 +82,7 @@ def test_missing_dataset_degrades_to_province_codes(monkeypatch):
     import harvester.divisions as divisions
 
     monkeypatch.setattr(divisions, "dataset_file", lambda: None)
-    for fn in (divisions._panel, divisions._year, divisions.lookup_division, divisions.dataset_info):
+    for fn in (divisions._panel, divisions._index, divisions.lookup_division, divisions.dataset_info):
         fn.cache_clear()
     try:
         d = divisions.lookup_division("江苏省", "淮安市", "洪泽区")
@@ -91,5 +91,5 @@ def test_missing_dataset_degrades_to_province_codes(monkeypatch):
         assert divisions.dataset_info() is None
     finally:
         monkeypatch.undo()
-        for fn in (divisions._panel, divisions._year, divisions.lookup_division, divisions.dataset_info):
+        for fn in (divisions._panel, divisions._index, divisions.lookup_division, divisions.dataset_info):
             fn.cache_clear()

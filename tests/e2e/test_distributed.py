@@ -128,6 +128,7 @@ def test_both_workers_finish_and_work(job_runs):
     for run_id, _status, counts in runs:
         assert counts["requests"] > 0, f"worker run {run_id} sent no request"
         assert counts["reports_new"] > 0, f"worker run {run_id} stored no report"
+        assert 50 < counts["peak_rss_mib"] < 4096, counts        # the worker's own VmHWM, in MiB
 
 
 def test_every_expected_report_stored_exactly_once(job_runs):
