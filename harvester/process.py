@@ -79,11 +79,12 @@ def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
     order the copies were met in (two workers, a resumed crawl)."""
     if not other_copy(existing, item):
         return False
+    fields = report_fields(item)          # ranked as they would be stored, so the comparison is symmetric
     stored = (_STATUS_RANK.get(existing.get("parse_status") or "", 0), existing.get("filled_cells") or 0)
-    new = score(item.parsed)
+    new = (_STATUS_RANK.get(fields["parse_status"] or "", 0), score(item.parsed)[1])
     if new != stored:
         return new < stored
-    return existing["document_url"] <= (report_fields(item)["document_url"] or "")
+    return existing["document_url"] <= (fields["document_url"] or "")
 
 
 def choose(files: list[Fetched]) -> Fetched | None:

@@ -276,6 +276,7 @@ def _copy(store, year, url, cells):
     ([("https://www.huaian.gov.cn/a/nb/1.pdf", None), ("https://www.huaian.gov.cn/b/nb/1.pdf", 5)], 1),
     ([("https://www.huaian.gov.cn/b/nb/1.pdf", 5), ("https://www.huaian.gov.cn/a/nb/1.pdf", 5)], 1),
     ([("https://www.huaian.gov.cn/a/nb/1.pdf", 6), ("https://www.huaian.gov.cn/b/nb/1.pdf", 5)], 0),
+    ([("https://www.huaian.gov.cn/b/nb/1.pdf", None), ("https://www.huaian.gov.cn/a/nb/1.pdf", None)], 1),
 ])
 def test_copies_of_a_report_give_one_result_in_either_order(sites, copies, kept):
     """Two copies of one report met in either order (two workers, a resumed crawl) leave the same stored
