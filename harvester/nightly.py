@@ -30,7 +30,7 @@ def _platform(site_row) -> str:
 
 
 def run_report(store, run_id: int) -> dict:
-    with store._read() as conn:
+    with store.engine.connect() as conn:
         run = conn.execute(select(CrawlRun.__table__).where(CrawlRun.id == run_id)).first()
         if run is None:
             raise KeyError(f"no crawl run {run_id}")
@@ -40,13 +40,12 @@ def run_report(store, run_id: int) -> dict:
         # each site's outcome in the latest earlier run that crawled it, and the CMS family last detected
         previous: dict[str, str] = {}
         detected: dict[str, str] = {}
-        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.stats)
+        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.run_id, SiteOutcome.outcome, SiteOutcome.stats)
                               .where(SiteOutcome.run_id <= run_id).order_by(SiteOutcome.run_id)):
             if (r.stats or {}).get("platform"):
                 detected[r.site_id] = r.stats["platform"]
-        for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.outcome)
-                              .where(SiteOutcome.run_id < run_id).order_by(SiteOutcome.run_id)):
-            previous[r.site_id] = r.outcome
+            if r.run_id < run_id:
+                previous[r.site_id] = r.outcome
         new = conn.execute(select(func.count()).select_from(Report).where(Report.first_seen_run == run_id)).scalar_one()
         revised = conn.execute(select(func.count(func.distinct(ReportVersion.report_id)))
                                .where(ReportVersion.superseded_run == run_id)).scalar_one()
@@ -138,7 +137,7 @@ def render_markdown(report: dict) -> str:
 def health(store) -> list[dict]:
     """Every site with its latest outcome, last ok run, failing streak and stored reports; `problem` is True
     for the sites that need a person."""
-    with store._read() as conn:
+    with store.engine.connect() as conn:
         sites = {r.site_id: r for r in conn.execute(select(Site.__table__))}
         history: dict[str, list] = defaultdict(list)
         for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.run_id, SiteOutcome.outcome,

@@ -389,10 +389,8 @@ class ConditionalRequestMiddleware:
         except FileNotFoundError:
             ctx.event(request.meta["site_id"], request.url, "archive_missing",
                       "304 but the archived copy is gone: fetching it again in full")
-            retry = request.replace(dont_filter=True, meta={**request.meta, "conditional": False})
-            for h in (b"If-None-Match", b"If-Modified-Since"):
-                retry.headers.pop(h, None)
-            return retry
+            # process_request drops the copied validators and, the request being unconditional, adds none
+            return request.replace(dont_filter=True, meta={**request.meta, "conditional": False})
         headers = Headers({"Content-Type": known.get("content_type") or "application/octet-stream"})
         for h in (b"ETag", b"Last-Modified"):
             value = response.headers.get(h)
