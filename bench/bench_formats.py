@@ -35,6 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "extract"))
 
+from harvester.procinfo import peak_rss_kb  # noqa: E402
+
 BODIES = [("淮安市人民政府", "government", 2024, "gov2021"),
           ("淮安市洪泽区教育体育局", "department", 2022, "gov2021"),
           ("淮安市洪泽区老子山镇人民政府", "township", 2020, "gov2019"),
@@ -64,14 +66,6 @@ def make_documents(n: int, formats: list[str]) -> dict:
     return docs
 
 
-def _hwm_kb() -> int:
-    """This process's peak RSS. (ru_maxrss would count the parent's pages from before exec.)"""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def child(fmt: str, path: str, repeat: int, baseline: bool) -> dict:
     try:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -86,7 +80,7 @@ def child(fmt: str, path: str, repeat: int, baseline: bool) -> dict:
     if baseline:  # the same process without the format's own work: imports, documents, the HTML twins
         for d in docs:
             parse_bytes(d["html"])
-        return {"rss_kb": _hwm_kb()}
+        return {"rss_kb": peak_rss_kb()}
     times, ok, statuses = [], 0, {}
     reps = 1 if fmt in SLOW else repeat
     for d in docs:
@@ -102,7 +96,7 @@ def child(fmt: str, path: str, repeat: int, baseline: bool) -> dict:
         if {k: c.value for k, c in rep.cells.items()} == twin:
             ok += 1
     return {"times": times, "ok": ok, "statuses": statuses,
-            "rss_kb": _hwm_kb(),
+            "rss_kb": peak_rss_kb(),
             "child_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
             "bytes": sum(len(d["data"]) for d in docs)}
 

@@ -20,7 +20,6 @@ import importlib.util
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from harvester.procinfo import peak_rss_kb  # noqa: E402
 
 REAL = {
     "huaian-2024": "huaian-2024-淮安市人民政府.pdf",
@@ -194,27 +195,17 @@ def quality(docs):
 
 # ------------------------------------------------------------------------------------ memory
 
-def _hwm_kb() -> int:
-    """Peak resident set of this process (VmHWM; ru_maxrss would include the forking parent's peak)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
 
 def child_mem(method: str, folder: str) -> None:
     docs = [(f.name, f.read_bytes()) for f in sorted(Path(folder).glob("*.pdf"))]
     if method in METHODS:  # import the method's libraries before the baseline
         METHODS[method](docs[-1][1])
-    base = _hwm_kb()
+    base = peak_rss_kb()
     if method != "none":
         for _ in range(2):
             for _, data in docs:
                 METHODS[method](data)
-    peak = _hwm_kb()
+    peak = peak_rss_kb()
     print(json.dumps({"base_kb": base, "peak_kb": peak}))
 
 

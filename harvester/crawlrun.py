@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 from scrapy import signals
 
+from harvester.procinfo import peak_rss_kb
 from harvester.registry import Site, load_sites
 
 log = logging.getLogger(__name__)
@@ -226,23 +227,10 @@ class CrawlContext:
                   "not_modified": sum(s.not_modified for s in self.stats.values()),
                   "requests": sum(s.requests for s in self.stats.values()),
                   "problems": sum(s.problems for s in self.stats.values()),
-                  "peak_rss_mib": peak_rss_mib()}
+                  "peak_rss_mib": round(peak_rss_kb() / 1024, 1)}  # memory creep shows run by run
         self.store.finish_run(self.run_id, status, counts)
         self.store.close()
         self.closed = True
-
-
-def peak_rss_mib() -> float | None:
-    """This process's peak resident memory (Linux VmHWM, MiB): nightly runs keep it in their counts, so
-    memory creeping up over the years shows. The browser and converters are processes of their own."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def crawl_context(crawler) -> CrawlContext:
