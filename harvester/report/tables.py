@@ -10,8 +10,8 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .decode import MAX_CANDIDATES, TooManyReadings, Vector, candidates, glued_candidates
-from .model import Cell
-from .normalize import Value
+from .model import MAX_KEPT_READINGS, Cell, Source
+from .normalize import Value, parse_value
 from .rows import Row, best_match
 from .schema import (pre2019_defs, table2_cells_by_row, table2_format_markers, table2_row_defs, table3_columns,
                      table3_row_defs, table4_cell_ids)
@@ -34,18 +34,65 @@ class TableResult:
     found: bool = False
 
 
-def _cell(v: Value | None, flags: list[str] | None = None, unit: str | None = None) -> Cell:
+def _cell(v: Value | None, flags: list[str] | None = None, unit: str | None = None,
+          src: Source | None = None, at: tuple | None = None) -> Cell:
+    col, line = at if at is not None else (None, None)
     if v is None:
-        return Cell(None, "", unit, list(flags) if flags else [])
+        return Cell(None, "", unit, list(flags) if flags else [], False, src, col, line)
     kind = v.kind
     f = list(flags) if flags else []
     if kind != "number":
         f.append(kind)          # blank / marker
-    return Cell(v.value, v.raw, v.unit or unit, f)
+    return Cell(v.value, v.raw, v.unit or unit, f, False, src, col, line)
 
 
-def _empty(flag: str, unit: str | None = None) -> Cell:
-    return Cell(None, "", unit, [flag])
+def _empty(flag: str, unit: str | None = None, src: Source | None = None) -> Cell:
+    return Cell(None, "", unit, [flag], False, src)
+
+
+# ---- provenance -----------------------------------------------------------------------------------
+
+def _source(row: Row, readings: list[Vector] | None = None) -> Source:
+    """Where ``row`` was read, with its readings when there were several (glued digits, one value too many)."""
+    if row.source == "grid":
+        text = ""
+    elif row.glued:
+        text = row.label + " ".join(row.values)
+    else:
+        text = row.raw_line
+    if readings and len(readings) > 1:
+        kept = tuple(tuple(x.raw for x in vec) for vec in readings[:MAX_KEPT_READINGS])
+        return Source(row.source, row.table, row.row, row.line, text, kept, len(readings))
+    return Source(row.source, row.table, row.row, row.line, text)
+
+
+def _norm_raw(text: str) -> str:
+    v = parse_value(text)
+    return v.raw if v is not None else text
+
+
+def _places(row: Row, vec: Vector) -> list[tuple]:
+    """(col, line) of each value of ``vec``: the vector is a subsequence of the row's cells in order
+    (blank cells dropped, one value too many dropped), so each value is matched to the next cell with
+    its text. Grid: the grid column; text readers: the value's place in the vector and its line."""
+    grid = row.source == "grid"
+    if row.glued or row.pos is None:
+        return [(i + 1, row.line) for i in range(len(vec))]
+    vals, pos = row.values, row.pos
+    if len(vals) == len(vec):       # the common case: one value per cell
+        return [(p, None) for p in pos] if grid else [(i + 1, p) for i, p in enumerate(pos)]
+    out = []
+    j, n = 0, len(vals)
+    for i, x in enumerate(vec):
+        k = j
+        while k < n and _norm_raw(vals[k]) != x.raw:
+            k += 1
+        if k < n:
+            out.append((pos[k], None) if grid else (i + 1, pos[k]))
+            j = k + 1
+        else:                       # a blank of the span (text) not among the values
+            out.append((None, None) if grid else (i + 1, row.line))
+    return out
 
 
 # ---- table 三 -------------------------------------------------------------------------------------
@@ -120,6 +167,7 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     # candidates per row, filtered by the row sum (H2)
     fixed: dict[str, Vector] = {}
     multi: dict[str, list[Vector]] = {}
+    readings: dict[str, list[Vector]] = {}
     kinds = ("int",) * k
     for rid, row in assigned.items():
         cands = candidates(row, kinds)
@@ -132,6 +180,7 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
             res.incomplete = True
             continue
         if len(cands) > 1:
+            readings[rid] = cands
             ok = [c for c in cands if _h2_ok(c)]
             cands = ok or cands
         if len(cands) == 1:
@@ -162,16 +211,17 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     for rid in expected:
         row = assigned.get(rid)
         ids = _t3_ids(rid)
+        src = _source(row, readings.get(rid)) if row is not None else None
         if rid in fixed:
-            flags = ["glued"] if row is not None and row.glued else []
-            if row is not None and not row.glued and len(row.values) == k + 1:
+            flags = ["glued"] if row.glued else []
+            if not row.glued and len(row.values) == k + 1:
                 flags.append("extra_value_dropped")
-            for cid, v in zip(ids, fixed[rid]):
-                res.cells[cid] = _cell(v, flags)
+            for cid, v, at in zip(ids, fixed[rid], _places(row, fixed[rid])):
+                res.cells[cid] = _cell(v, flags, None, src, at)
         else:
             flag = "ambiguous" if rid in multi else "missing"
             for cid in ids:
-                res.cells[cid] = _empty(flag)
+                res.cells[cid] = _empty(flag, None, src)
     res.printed_rows = [rid for rid in expected if rid in assigned]
     missing = [rid for rid in expected if rid not in assigned]
     if missing:
@@ -217,6 +267,7 @@ def map_t4(rows: list[Row]) -> TableResult:
     glued = any(r.glued for r in value_rows)
     if glued:
         toks = [t for r in value_rows for t in r.values]
+        merged = Row(value_rows[0].label, toks, True, source="glued", line=value_rows[0].line)
         try:
             cands = glued_candidates(toks, kinds) or glued_candidates(toks, kinds, ignore_spaces=True)
         except TooManyReadings:
@@ -224,24 +275,29 @@ def map_t4(rows: list[Row]) -> TableResult:
     else:
         exact = [r for r in value_rows if len(r.values) == k]
         pool = exact[-1:] if exact else value_rows
-        merged = Row("", [v for r in pool for v in r.values], span=pool[-1].span if len(pool) == 1 else None,
-                      source=pool[-1].source)
+        first, last = pool[0], pool[-1]
+        pos = None if any(r.pos is None for r in pool) else [p for r in pool for p in r.pos]
+        merged = Row("", [v for r in pool for v in r.values], span=last.span if len(pool) == 1 else None,
+                     source=last.source if len(pool) == 1 else "cell_per_line" if first.source != "grid" else "grid",
+                     table=first.table, row=first.row, line=first.line, pos=pos, raw_line=first.raw_line)
         cands = candidates(merged, kinds)
+    all_readings = cands
     if cands is None:            # too many readings to decide
         uniq: dict = {"too many": None, "readings": None}
     else:
         if len(cands) > 1:
             cands = [c for c in cands if _h4_ok(c)] or cands
         uniq = {tuple(x.value for x in c): c for c in cands}
+    src = _source(merged, all_readings)
     if len(uniq) == 1:
         vec = next(iter(uniq.values()))
-        for cid, v in zip(ids, vec):
-            res.cells[cid] = _cell(v, ["glued"] if glued else [])
+        for cid, v, at in zip(ids, vec, _places(merged, vec)):
+            res.cells[cid] = _cell(v, ["glued"] if glued else [], None, src, at)
         return res
     n = sum(len(r.values) for r in value_rows)
     flag = "ambiguous" if len(uniq) > 1 else "missing"
     for cid in ids:
-        res.cells[cid] = _empty(flag)
+        res.cells[cid] = _empty(flag, None, src)
     res.incomplete = True
     if flag == "missing":
         res.problems.append(f"T4 incomplete: {n} value cells for {k} (extraction lost cells; not guessed)")
@@ -319,13 +375,14 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
             if len(ids) == 1 and len(set(vals)) == 1:
                 vals = vals[:1]   # one value cell spanning 3 columns, repeated by a reader without span info
         cands = candidates(Row(row.label, list(vals), row.glued, row.span, source=row.source), kinds)
+        src = _source(row, cands)
         if cands is not None and len(cands) == 1:
-            for cid, v, u in zip(ids, cands[0], units):
-                res.cells[cid] = _cell(v, ["glued"] if row.glued else [], u)
+            for cid, v, u, at in zip(ids, cands[0], units, _places(row, cands[0])):
+                res.cells[cid] = _cell(v, ["glued"] if row.glued else [], u, src, at)
             continue
         flag = "glued_ambiguous" if row.glued else "missing"
         for cid, u in zip(ids, units):
-            res.cells[cid] = _empty(flag, u)
+            res.cells[cid] = _empty(flag, u, src)
         res.incomplete = True
         if row.glued:
             n = f"{len(cands)}" if cands is not None else "too many"
@@ -366,15 +423,15 @@ def map_pre2019(rows: list[Row], region_sq: str) -> TableResult:
             if ncols == 2:
                 cands = [c for c in cands if c[0].value <= c[1].value]
             uniq = {tuple(x.value for x in c): c for c in cands}
+            src = _source(row, list(uniq.values()))
             if len(uniq) == 1:
-                res.cells[d.id] = _cell(next(iter(uniq.values()))[0], ["glued"])
+                res.cells[d.id] = _cell(next(iter(uniq.values()))[0], ["glued"], None, src, (1, row.line))
             else:
-                res.cells[d.id] = _empty("glued_ambiguous")
+                res.cells[d.id] = _empty("glued_ambiguous", None, src)
                 ambiguous.append(f"{d.id} '{''.join(row.values)}' ({len(uniq)} readings)")
             continue
-        from .normalize import parse_value
         v = parse_value(row.values[0]) or Value(None, row.values[0], None, "marker")
-        res.cells[d.id] = _cell(v)
+        res.cells[d.id] = _cell(v, None, None, _source(row), _places(row, (v,))[0])
     if ambiguous:
         res.incomplete = True
         res.problems.append("statistics table: glued digits with several readings, left empty: " + "; ".join(ambiguous))
