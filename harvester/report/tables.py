@@ -52,12 +52,15 @@ def _empty(flag: str, unit: str | None = None, src: Source | None = None) -> Cel
 
 # ---- provenance -----------------------------------------------------------------------------------
 
+_GLUED_LABEL = 16
+
 def _source(row: Row, readings: list[Vector] | None = None) -> Source:
     """Where ``row`` was read, with its readings when there were several (glued digits, one value too many)."""
     if row.source == "grid":
         text = ""
-    elif row.glued:
-        text = row.label + " ".join(row.values)
+    elif row.glued:                 # the digits and the end of the text before them (headers run into it)
+        label = row.label if len(row.label) <= _GLUED_LABEL else "…" + row.label[-_GLUED_LABEL:]
+        text = label + " ".join(row.values)
     else:
         text = row.raw_line
     if readings and len(readings) > 1:

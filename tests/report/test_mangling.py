@@ -19,6 +19,11 @@ from harvester.report import AMBIGUOUS, FAIL, NOT_ASSESSABLE, PASS, parse_bytes,
 from harvester.report.schema import table4_cell_ids
 
 
+def rows_of_t2(cid: str) -> tuple:
+    from harvester.report.schema import table2_cells_by_row
+    return table2_cells_by_row("gov2021")[cid.split(".")[1]]
+
+
 def parse_text(text: str):
     return parse_extracted(extract_text(text.encode("utf-8")))
 
@@ -278,8 +283,13 @@ def test_H_M7_glued_cells_decoded_by_arithmetic(c21):
         if cid.startswith("active."):
             cell = rep.cells[cid]
             assert cell.value in (v, None)
-            if cell.value is None:
+            if cell.value is None:           # the readings are kept in the provenance, the true one among them
                 assert "glued_ambiguous" in cell.flags
+                src = cell.source
+                assert src.reader == "glued" and src.readings > 1 and len(src.candidates) == min(src.readings, 20)
+                if src.readings <= 20:
+                    i = [d["id"] for d in rows_of_t2(cid)].index(cid)
+                    assert any(float(c[i].rstrip("万元")) == float(v) for c in src.candidates), (cid, v, src)
 
 
 def test_H_M7_glued_joint_decode_breaks_row_ties():
@@ -294,6 +304,10 @@ def test_H_M7_glued_joint_decode_breaks_row_ties():
     rep = parse_text(text)
     assert got(rep, "granted") == [33, 0, 0, 0, 0, 0, 33]
     assert_cells(rep, cells, "apply.")
+    src = rep.cells["apply.granted.natural_person"].source      # the decode keeps the readings it chose from
+    assert src.reader == "glued" and src.text.endswith("予以公开330000033")
+    assert {("33", "0", "0", "0", "0", "0", "33"), ("3", "30", "0", "0", "0", "0", "33")} <= set(src.candidates)
+    assert rep.cells["apply.granted.total"].provenance()["col"] == 7
 
 
 def test_H_M7_glued_rows_both_consistent_stay_empty():
