@@ -120,7 +120,8 @@ def coverage(db_url, out_dir, as_of, since, province):
         html_path = cov.write_html(entries, out / "coverage.html", as_of=as_of)
     c = cov.counts(entries)
     click.echo(f"coverage as of {as_of.isoformat()}: {len({e.agency_id for e in entries})} agencies, "
-               f"{len(entries)} agency-years — " + ", ".join(f"{cov.STATUS_LABELS[s]}: {c[s]}" for s in cov.STATUSES))
+               f"{len(entries)} agency-years — " + ", ".join(f"{cov.STATUS_LABELS[s]}: {c[s]}" for s in cov.STATUSES)
+               + f"; reports with imputed cells: {cov.imputed_reports(entries)}")
     click.echo(f"wrote {csv_path}")
     click.echo(f"wrote {html_path}")
 

@@ -249,6 +249,11 @@ class CellRow(Base):
     src_candidates: Mapped[list | None] = mapped_column(JSONType)     # those readings (at most 20)
 
 
+# CellRow's columns that say where a cell was read (exports and research read them in this order)
+CELL_SOURCE_COLUMNS = ("document_sha256", "src_reader", "src_page", "src_table", "src_row", "src_col",
+                       "src_line", "src_text", "src_readings", "src_candidates")
+
+
 class CheckRow(Base):
     __tablename__ = "checks"
 
