@@ -626,6 +626,18 @@ class Store:
         found["filled_cells"] = filled
         return found
 
+    def find_reports(self, agency: str, year: int | None = None) -> list[dict]:
+        """Reports of an agency by its name as published or normalised (in every division), optionally of
+        one year: [{id, year, agency, province, city, county}], by agency id and year."""
+        norm = normalize_name(agency or "")
+        stmt = (select(Report.id, Report.year, Agency.name.label("agency"), Agency.province, Agency.city,
+                       Agency.county).join(Agency, Agency.id == Report.agency_id)
+                .where((Agency.name == agency) | (Agency.norm_name == norm)))
+        if year is not None:
+            stmt = stmt.where(Report.year == year)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt.order_by(Agency.id, Report.year)).mappings()]
+
     def get_report(self, report_id: int) -> dict | None:
         """The report's row with its agency (name, norm_name, province, city, county) and URLs."""
         with self._read() as conn:

@@ -99,8 +99,9 @@ def sum_check(spec: Spec, cells: dict[str, Cell], targets: dict[str, tuple]) -> 
     detail = f"{what}: {arithmetic(left, right, cells, lhs, rhs)}"
     hidden = [b for b in blanks if _unfilled(b, cells, targets)]
     if hidden:
+        named = ", ".join(hidden[:3]) + (f" and {len(hidden) - 3} more" if len(hidden) > 3 else "")
         return Check(cid, NOT_ASSESSABLE, involved,
-                     f"{detail} — with blank cells as 0; {', '.join(hidden)} is a blank total (not 0: S7)")
+                     f"{detail} — with blank cells as 0; a blank total is not 0 (S7): {named}")
     if blanks:
         detail += " — blank cells counted as 0"
     return Check(cid, FAIL, involved, detail)
