@@ -250,27 +250,26 @@ class ResearchDB:
         return frame.sort_values(["province", "agency", "year", "report_id"], kind="stable",
                                  key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
 
-    def _failed(self, ids: list[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def _per_report(self, ids: list[int], model, column, condition) -> dict[int, list]:
+        """{report id: [column values of its rows meeting condition]} for the given reports."""
+        out: dict[int, list] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(ids), 500):
-                for rid, cid in conn.execute(select(CheckRow.report_id, CheckRow.check_id)
-                                             .where(CheckRow.report_id.in_([int(x) for x in ids[i:i + 500]]),
-                                                    CheckRow.status == "FAIL")
-                                             .order_by(CheckRow.report_id, CheckRow.check_id)):
-                    out.setdefault(rid, []).append(cid)
+                chunk = [int(x) for x in ids[i:i + 500]]
+                for rid, value in conn.execute(select(model.report_id, column)
+                                               .where(model.report_id.in_(chunk), condition)):
+                    out.setdefault(rid, []).append(value)
         return out
+
+    def _failed(self, ids: list[int]) -> dict[int, list[str]]:
+        """Per report, the ids of its checks that FAIL (sorted)."""
+        found = self._per_report(ids, CheckRow, CheckRow.check_id, CheckRow.status == "FAIL")
+        return {rid: sorted(v) for rid, v in found.items()}
 
     def _imputed(self, ids: list[int]) -> dict[int, list[str]]:
         """Per report, the ids of its imputed cells (§7 zeros), in the specification's order."""
-        out: dict[int, list[str]] = {}
-        with self.engine.connect() as conn:
-            for i in range(0, len(ids), 500):
-                for rid, cid in conn.execute(select(CellRow.report_id, CellRow.cell_id)
-                                             .where(CellRow.report_id.in_([int(x) for x in ids[i:i + 500]]),
-                                                    CellRow.imputed.is_(True))):
-                    out.setdefault(rid, []).append(cid)
-        return {rid: _ordered(cids) for rid, cids in out.items()}
+        found = self._per_report(ids, CellRow, CellRow.cell_id, CellRow.imputed.is_(True))
+        return {rid: _ordered(v) for rid, v in found.items()}
 
     def reports(self, province: str | None = None, year: Any = None, *, cells: bool = True, imputed: bool = True):
         """Wide: one row per report — REPORT_COLUMNS, then one column per cell id (float, NaN when blank;
