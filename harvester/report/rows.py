@@ -9,6 +9,11 @@ Three readers, one output:
   are kept as pending label text for the next value row (wrapped labels, P-M1, H-M1).
 - ``rows_from_glued``: text where a table's cells were concatenated (H-M7): every digit group that
   touches label text is one row's values, whitespace inside it a (weak) separator.
+
+Every row says where it was read (the provenance its cells carry): its reader (``Row.source``:
+``grid``, ``text_runs`` — a line holding the row's cells —, ``cell_per_line`` — values on lines of
+their own —, ``glued``), the grid's table and row, or the text line, and per value its grid column or
+line (``Row.pos``). Keeping them costs a list append per cell.
 """
 from __future__ import annotations
 

@@ -74,28 +74,38 @@ def _norm_raw(text: str) -> str:
     return v.raw if v is not None else text
 
 
+def _value_indexes(row: Row, vec: Vector) -> list[int | None]:
+    """Which of the row's cells each value of ``vec`` is. The vector is a subsequence of the cells in
+    order (a spacer cell before the values dropped, one value too many dropped), so values are matched
+    to cells with their text from the right; a blank of a text line's span is no cell (None)."""
+    vals = row.values
+    if len(vals) == len(vec):       # the common case: one value per cell
+        return list(range(len(vec)))
+    out: list[int | None] = [None] * len(vec)
+    k = len(vals) - 1
+    has_blank = "" in vals
+    for i in range(len(vec) - 1, -1, -1):
+        x = vec[i].raw
+        if x == "" and not has_blank:
+            continue
+        while k >= 0 and _norm_raw(vals[k]) != x:
+            k -= 1
+        if k < 0:
+            break
+        out[i] = k
+        k -= 1
+    return out
+
+
 def _places(row: Row, vec: Vector) -> list[tuple]:
-    """(col, line) of each value of ``vec``: the vector is a subsequence of the row's cells in order
-    (blank cells dropped, one value too many dropped), so each value is matched to the next cell with
-    its text. Grid: the grid column; text readers: the value's place in the vector and its line."""
-    grid = row.source == "grid"
+    """(col, line) of each value of ``vec``: grid — its grid column; text readers — its place in the
+    row and its line."""
     if row.glued or row.pos is None:
         return [(i + 1, row.line) for i in range(len(vec))]
-    vals, pos = row.values, row.pos
-    if len(vals) == len(vec):       # the common case: one value per cell
-        return [(p, None) for p in pos] if grid else [(i + 1, p) for i, p in enumerate(pos)]
-    out = []
-    j, n = 0, len(vals)
-    for i, x in enumerate(vec):
-        k = j
-        while k < n and _norm_raw(vals[k]) != x.raw:
-            k += 1
-        if k < n:
-            out.append((pos[k], None) if grid else (i + 1, pos[k]))
-            j = k + 1
-        else:                       # a blank of the span (text) not among the values
-            out.append((None, None) if grid else (i + 1, row.line))
-    return out
+    pos = row.pos
+    if row.source == "grid":
+        return [(None if j is None else pos[j], None) for j in _value_indexes(row, vec)]
+    return [(i + 1, row.line if j is None else pos[j]) for i, j in enumerate(_value_indexes(row, vec))]
 
 
 # ---- table 三 -------------------------------------------------------------------------------------
@@ -294,6 +304,13 @@ def map_t4(rows: list[Row]) -> TableResult:
     src = _source(merged, all_readings)
     if len(uniq) == 1:
         vec = next(iter(uniq.values()))
+        if not glued and merged.source == "grid" and len(pool) > 1:   # values from several grid rows
+            owners = [(r, j) for r in pool for j in range(len(r.values))]
+            srcs = {id(r): _source(r) for r in pool}
+            for cid, v, j in zip(ids, vec, _value_indexes(merged, vec)):
+                r, jj = owners[j] if j is not None else (first, None)
+                res.cells[cid] = _cell(v, [], None, srcs[id(r)], (None if jj is None else r.pos[jj], None))
+            return res
         for cid, v, at in zip(ids, vec, _places(merged, vec)):
             res.cells[cid] = _cell(v, ["glued"] if glued else [], None, src, at)
         return res

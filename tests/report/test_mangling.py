@@ -423,3 +423,29 @@ def test_H_M7_too_many_readings_are_never_truncated_into_a_guess():
     rows = [Row(label, [long_digits], glued=True) for label in ("本年新收", "上年结转", "予以公开", "部分公开")]
     t3 = map_t3(rows, "gov2021")
     assert t3.cells["apply.new.total"].value is None and "ambiguous" in t3.cells["apply.new.total"].flags
+
+
+def test_grid_locations_after_a_spacer_cell(c21):
+    """A spacer cell before a row's values (P-M3 in a grid): each cell's table/row/column holds its text."""
+    html = to_html("gov2021", c21)
+    label = "<td colspan=\"2\"><p>（一）予以公开</p></td>"
+    assert label in html
+    ex = extract_html(html.replace(label, label + "<td><p>&nbsp;</p></td>", 1).encode())
+    rep = parse_extracted(ex)
+    assert got(rep, "granted") == row(c21, "granted")
+    for cid in [f"apply.granted.{c}" for c in COLS]:
+        cell, src = rep.cells[cid], rep.cells[cid].source
+        assert ex.tables[src.table - 1][src.row - 1][cell.col - 1].strip() == cell.raw, cid
+    assert [rep.cells[f"apply.granted.{c}"].col for c in COLS] == list(range(5, 12))   # after the spacer
+
+
+def test_table_four_values_on_two_grid_rows_keep_each_row():
+    from harvester.report.rows import Row
+    from harvester.report.tables import map_t4
+    vals = [str(v) for v in (1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 3)]
+    t4 = map_t4([Row("", vals[:10], source="grid", table=3, row=4, pos=list(range(1, 11))),
+                 Row("", vals[10:], source="grid", table=3, row=5, pos=list(range(2, 7)))])
+    ids = table4_cell_ids()
+    assert [t4.cells[i].value for i in ids] == [int(v) for v in vals]
+    assert [(t4.cells[i].source.row, t4.cells[i].col) for i in ids] == (
+        [(4, c) for c in range(1, 11)] + [(5, c) for c in range(2, 7)])
