@@ -135,9 +135,9 @@ def coverage(db_url, out_dir, as_of, since, province):
 @db_option
 @click.option("--cells", "pattern", default=None, metavar="GLOB",
               help="Only the cells whose id matches, e.g. 'apply.new.*' or '*.total'.")
-@click.option("--read-only", "read_only", is_flag=True, help="Leave out the cells with no value and no location.")
+@click.option("--no-empty", "no_empty", is_flag=True, help="Leave out the cells with no value and no location.")
 @click.option("--json", "as_json", is_flag=True, help="The report as `harvester parse --json` prints it.")
-def show(report, year, db_url, pattern, read_only, as_json):
+def show(report, year, db_url, pattern, no_empty, as_json):
     """Print a report's tables with where every cell was read, and its checks.
 
     REPORT is a report id, an agency name (with YEAR), or a local file (parsed, no database). Each
@@ -165,7 +165,7 @@ def show(report, year, db_url, pattern, read_only, as_json):
     if as_json:
         click.echo(json.dumps({**header, **parsed.to_json()}, ensure_ascii=False, default=str))
         return
-    click.echo(render(parsed, header=header, cells=pattern, show_empty=not read_only))
+    click.echo(render(parsed, header=header, cells=pattern, show_empty=not no_empty))
 
 
 def _stored_report(db_url, report: str, year: int | None):

@@ -88,3 +88,13 @@ def test_show_agency_in_two_divisions_asks_for_the_id(research_db):
     out = CliRunner().invoke(main, ["show", "--db", research_db.url, "淮安市人民政府", "2024"])
     assert out.exit_code == 1 and "2 agencies named 淮安市人民政府 have a 2024 report" in out.output
     assert "江苏省 淮安市" in out.output and "浙江省 杭州市" in out.output
+
+
+def test_no_empty_leaves_out_the_cells_never_read():
+    pdf = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "real" / "hongze-2023-淮安市洪泽区人民政府.pdf"
+    everything = run(str(pdf), "--cells", "apply.other*").output
+    read = run(str(pdf), "--cells", "apply.other*", "--no-empty").output
+    # a 2023 report whose table 三 has the single 2019 （六） row: the 2021 sub-rows were never printed
+    assert cell_line(everything, "apply.other.no_correction.total")[1:] == ["·", "not_printed"]
+    assert "apply.other.no_correction.total" not in read
+    assert cell_line(read, "apply.other.total")[3:6] == ["text_runs", "p.4", "line"]   # （六）其他处理 is on page 4
