@@ -10,7 +10,9 @@ Datasette serves two SQLite databases:
   ``--work-dir`` is given) and opened immutable: ``reports`` (one row per report with province, city,
   county, agency, year, parse status, failed checks and one column per cell id, each column described
   by its Chinese row/column labels, English label and unit), ``cells`` (one row per report and cell
-  with the labels, to filter and facet by label), ``checks`` (every check with the report's agency and
+  with the labels, to filter and facet by label, where it was read, ``imputed``, and ``document_link``:
+  the document's URL — at the cell's page for a PDF, ``#page=N`` — which Datasette shows as a link),
+  ``checks`` (every check with the report's agency and
   division), ``coverage`` (the ``harvester coverage`` statuses) and ``dictionary`` (the data
   dictionary). Facets on province, year and parse status are preconfigured.
 
@@ -57,7 +59,15 @@ MAIN_COLUMNS = {
     },
     "cells": {"cell_id": "Stable cell id (see the research companion's dictionary table).",
               "value": "The number (null when the cell is blank).", "raw": "The text as printed.",
-              "flags": "Parser remarks (ambiguous decoding, non-finite …)."},
+              "flags": "Parser remarks (ambiguous decoding, non-finite …).",
+              "imputed": "1: printed blank, set to 0 because its row or column is blank or 0 throughout and "
+                         "the hard checks pass (spec §7); filter with imputed = 0 to leave them out.",
+              "document_sha256": "SHA-256 of the document the cell was read from.",
+              "src_reader": "How it was read: grid, text_runs, cell_per_line, glued, imputed.",
+              "src_page": "PDF page.", "src_table": "Which table of the document (1 = first).",
+              "src_row": "Row of that table's grid.", "src_col": "Column of the grid (or place in a text row).",
+              "src_line": "Line of the extracted text.", "src_text": "The row as read (text line, glued digits).",
+              "src_readings": "How many readings glued digits had.", "src_candidates": "Those readings."},
     "checks": {"status": "PASS, FAIL, NOT_ASSESSABLE or AMBIGUOUS.", "cells": "The cell ids the check involves."},
     "agencies": {"norm_name": "The name as used for matching (normalised).",
                  "division_code": "GB/T 2260 code of the agency's division, when known."},
@@ -74,6 +84,15 @@ COMPANION_COLUMNS = {
     "page_url": "The report's page.", "document_url": "The document the cells come from.",
     "document_type": "html, pdf, docx …", "site_id": "The registry site it was first found on.",
 }
+
+
+def document_link(url, page) -> str | None:
+    """The document's URL, at the cell's page for a PDF (``#page=N``, which PDF viewers open)."""
+    if not isinstance(url, str) or not url:
+        return None
+    if page is None or page != page:      # None / NaN
+        return url
+    return f"{url}#page={int(page)}"
 
 
 def describe_cell(d: dict) -> str:
@@ -159,6 +178,7 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                 wide = db.reports(province=p) if p else db.reports().query("province == ''")
                 wide.to_sql("reports", out, index=False, if_exists="append")
                 long = db.cells(province=p) if p else db.cells().query("province == ''")
+                long["document_link"] = [document_link(u, pg) for u, pg in zip(long["document_url"], long["src_page"])]
                 long.to_sql("cells", out, index=False, if_exists="append")
                 bar.update(1)
             db.checks().to_sql("checks", out, index=False)
@@ -196,6 +216,9 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                     "cell_id": "Stable cell id.", "value": "The number (empty when blank).",
                     "raw": "The text as printed.", "unit": "The unit printed with the value, if any.",
                     "flags": "Parser remarks.", "table": "The statistical table (t2 主动公开, t3 依申请, t4 复议诉讼, pre2019).",
+                    "imputed": MAIN_COLUMNS["cells"]["imputed"],
+                    "document_link": "The document the cell was read from, opened at its page for a PDF.",
+                    **{k: v for k, v in MAIN_COLUMNS["cells"].items() if k.startswith(("src_", "document_"))},
                     "row_label": "The row as printed in the standard form (Chinese).",
                     "col_label": "The column as printed in the standard form (Chinese).",
                     "label_en": "English label.", "dictionary_unit": "The unit the form prescribes."},

@@ -287,6 +287,9 @@ def parse(files, as_json):
     """Parse local report files (HTML, PDF, DOCX, DOC/WPS, RTF, XLS/XLSX, OFD, images, text) without a database.
 
     \b
+    Each cell's location is in the JSON (``provenance``, ``imputed``); ``harvester show FILE`` prints it.
+
+    \b
     Examples:
       harvester parse report.pdf
       harvester parse *.html --json > parsed.jsonl
@@ -302,9 +305,12 @@ def parse(files, as_json):
             filled = sum(1 for c in parsed.cells.values() if c.value is not None)
             click.echo(f"{path}: {parsed.agency or '?'} {parsed.year or '?'} {parsed.report_format or '?'} "
                        f"status={parsed.status} cells={filled}/{len(parsed.cells)} "
-                       f"failed_checks={','.join(parsed.failed_checks) or '-'}")
+                       f"imputed={len(parsed.imputed_cells)} failed_checks={','.join(parsed.failed_checks) or '-'}")
             for problem in parsed.problems:
                 click.echo(f"    {problem}")
+            for check in parsed.checks:
+                if check.status == "FAIL":
+                    click.echo(f"    FAIL {check.id}: {check.detail}")
 
 
 @main.command()

@@ -1,9 +1,10 @@
-"""The researchers' commands besides export: query, browse, coverage."""
+"""The researchers' commands besides export: query, show, browse, coverage."""
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import io
+import json
 import shutil
 import sys
 import tempfile
@@ -120,9 +121,87 @@ def coverage(db_url, out_dir, as_of, since, province):
         html_path = cov.write_html(entries, out / "coverage.html", as_of=as_of)
     c = cov.counts(entries)
     click.echo(f"coverage as of {as_of.isoformat()}: {len({e.agency_id for e in entries})} agencies, "
-               f"{len(entries)} agency-years — " + ", ".join(f"{cov.STATUS_LABELS[s]}: {c[s]}" for s in cov.STATUSES))
+               f"{len(entries)} agency-years — " + ", ".join(f"{cov.STATUS_LABELS[s]}: {c[s]}" for s in cov.STATUSES)
+               + f"; reports with imputed cells: {cov.imputed_reports(entries)}")
     click.echo(f"wrote {csv_path}")
     click.echo(f"wrote {html_path}")
+
+
+# ---- show -----------------------------------------------------------------------------------------------
+
+@click.command()
+@click.argument("report")
+@click.argument("year", required=False, type=click.IntRange(1990, 2200))
+@db_option
+@click.option("--cells", "pattern", default=None, metavar="GLOB",
+              help="Only the cells whose id matches, e.g. 'apply.new.*' or '*.total'.")
+@click.option("--no-empty", "no_empty", is_flag=True, help="Leave out the cells with no value and no location.")
+@click.option("--json", "as_json", is_flag=True, help="The report as `harvester parse --json` prints it.")
+def show(report, year, db_url, pattern, no_empty, as_json):
+    """Print a report's tables with where every cell was read, and its checks.
+
+    REPORT is a report id, an agency name (with YEAR), or a local file (parsed, no database). Each
+    cell: value, the text as printed, the reader (grid, text_runs, cell_per_line, glued, imputed)
+    and where — PDF page, table/row/column of a grid, line of the text — with the row as read and
+    the readings of glued digits. Then every check that did not pass, with its cells and arithmetic.
+
+    \b
+    Examples:
+      harvester show 42
+      harvester show 上海市人民政府办公厅 2019 --cells 'appeal.*'
+      harvester show report.pdf --cells 'apply.new.*'
+    """
+    from harvester.report.show import render
+
+    path = Path(report)
+    header: dict = {}
+    if year is None and path.is_file():
+        from harvester.report import parse_file
+
+        parsed = parse_file(path)
+        header = {"document_url": str(path)}
+    else:
+        parsed, header = _stored_report(db_url, report, year)
+    if as_json:
+        click.echo(json.dumps({**header, **parsed.to_json()}, ensure_ascii=False, default=str))
+        return
+    click.echo(render(parsed, header=header, cells=pattern, show_empty=not no_empty))
+
+
+def _stored_report(db_url, report: str, year: int | None):
+    from harvester.export import ExportError, open_store
+
+    try:
+        store = open_store(db_url)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        if report.isdigit() and year is None:
+            report_id = int(report)
+        else:
+            if year is None:
+                raise click.UsageError(f"{report!r} is neither a report id nor a file: give the agency's YEAR too")
+            found = store.find_reports(report, year)
+            if not found:
+                known = sorted({r["year"] for r in store.find_reports(report)})
+                raise click.ClickException(f"no report of {report} for {year}" + (
+                    f"; it has reports for {', '.join(map(str, known))}" if known else "; no such agency"))
+            if len(found) > 1:
+                raise click.ClickException(f"{len(found)} agencies named {report} have a {year} report: " + ", ".join(
+                    f"report {r['id']} ({' '.join(x for x in (r['province'], r['city'], r['county']) if x)})"
+                    for r in found) + " — show one by its id")
+            report_id = found[0]["id"]
+        row = store.get_report(report_id)
+        if row is None:
+            raise click.ClickException(f"no report {report_id} in {store.safe_url}")
+        parsed = store.load_parsed(report_id)
+        parsed.problems = [p for p in (row.get("parse_detail") or "").split("; ") if p]
+        docs = store.cell_documents(report_id)
+        parsed.document_sha256 = next(iter(docs)) if len(docs) == 1 else None
+        header = {k: row.get(k) for k in ("document_url", "document_type", "document_sha256", "page_url")}
+        return parsed, {"report_id": report_id, **header}
+    finally:
+        store.close()
 
 
 # ---- browse ---------------------------------------------------------------------------------------------
@@ -180,3 +259,4 @@ def register(group: click.Group) -> None:
     group.add_command(query)
     group.add_command(browse)
     group.add_command(coverage)
+    group.add_command(show)

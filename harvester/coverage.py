@@ -14,6 +14,9 @@ year it already has a report for. Each (agency, year) gets one status:
 ``not_due``        not found, the deadline has not passed yet
 =================  ===================================================================
 
+Each found report also carries the number of its imputed cells (blanks set to 0 by the §7 rule);
+``imputed_reports`` counts the reports that have any, shown in the summary and the tooltips.
+
 ``write_csv`` writes the table (UTF-8 with BOM, deterministic order) and ``write_html`` a
 self-contained page (inline CSS and a few lines of inline script, no network) with one heat map
 (agency × year) per province, a legend, summary counts and a tooltip on every cell.
@@ -48,7 +51,7 @@ STATUS_COLOURS = {
 }
 PARSED = ("parsed", "partial")
 CSV_COLUMNS = ("province", "city", "county", "agency", "agency_id", "kind", "year", "deadline", "status",
-               "parse_status", "failed_checks", "report_id", "title", "url")
+               "parse_status", "failed_checks", "imputed_cells", "report_id", "title", "url")
 
 _GOVERNMENT = re.compile(r"(人民政府|政府|管委会|管理委员会|街道办事处|办事处|街道|行政公署|[乡镇])$")
 _TRAILER = re.compile(r"[（(][^（）()]*[)）]$")
@@ -85,6 +88,7 @@ class Entry:
     status: str
     parse_status: str = ""
     failed_checks: str = ""
+    imputed_cells: int = 0          # how many of its cells are §7 zeros (blank all-zero rows/columns)
     report_id: int | None = None
     title: str = ""
     url: str = ""
@@ -140,6 +144,8 @@ def compute(db, *, as_of: dt.date | None = None, since: int | None = None,
                 e.report_id = int(r["report_id"])
                 e.parse_status = _text(r["parse_status"])
                 e.failed_checks = _text(r["failed_checks"])
+                imputed = _text(r.get("imputed_cells"))
+                e.imputed_cells = len(imputed.split(";")) if imputed else 0
                 e.title = _text(r["title"])
                 e.url = _text(r["page_url"]) or _text(r["document_url"])
                 if e.parse_status in PARSED:
@@ -154,6 +160,11 @@ def compute(db, *, as_of: dt.date | None = None, since: int | None = None,
 def counts(entries: Iterable[Entry]) -> dict[str, int]:
     c = Counter(e.status for e in entries)
     return {s: c.get(s, 0) for s in STATUSES}
+
+
+def imputed_reports(entries: Iterable[Entry]) -> int:
+    """How many of the found reports have imputed cells."""
+    return sum(1 for e in entries if e.imputed_cells)
 
 
 # ---- CSV -------------------------------------------------------------------------------------------------
@@ -230,6 +241,8 @@ def _tip(e: Entry) -> str:
         lines.append(f"parse status: {e.parse_status or '—'} · report {e.report_id}")
         if e.failed_checks:
             lines.append("failed checks: " + e.failed_checks.replace(";", ", "))
+        if e.imputed_cells:
+            lines.append(f"imputed cells: {e.imputed_cells} (blanks set to 0)")
         if e.title:
             lines.append(e.title)
     return "\n".join(lines)
@@ -250,7 +263,9 @@ def render_html(entries: list[Entry], *, as_of: dt.date, title: str = "Report co
            f"<h1>{esc(title)}</h1>",
            (f'<p class="sub">政府信息公开工作年度报告 · as of {as_of.isoformat()} · '
             f"{len({e.agency_id for e in entries})} agencies, {len(groups)} provinces, {len(entries)} agency-years. "
-            "Deadlines: departments 31 January, governments 31 March of the next year.</p>"),
+            "Deadlines: departments 31 January, governments 31 March of the next year. "
+            f'<span id="imputed">reports with imputed cells: {imputed_reports(entries)}</span> '
+            "(blank all-zero rows or columns read as 0).</p>"),
            '<ul class="legend" id="legend">']
     for s in STATUSES:
         out.append(f'<li><i class="sw s-{s}"></i>{esc(STATUS_LABELS[s])}</li>')

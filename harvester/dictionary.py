@@ -8,7 +8,10 @@ silently get an empty English label.
 
 Columns (``DICTIONARY_COLUMNS``): ``cell_id``, ``table`` (t2 主动公开, t3 依申请, t4 复议诉讼,
 pre2019), ``block`` (the table's block or group in Chinese), ``row_label_zh``, ``col_label_zh``,
-``label_en``, ``unit``, ``value_type``, ``formats`` (``;``-separated, of gov2021/gov2019/pre2019).
+``label_en``, ``unit``, ``value_type``, ``formats`` (``;``-separated, of gov2021/gov2019/pre2019),
+``imputable`` (``yes`` for tables 三 and 四: a blank cell of a row, column or block that is blank or 0
+throughout is stored as 0 with ``imputed = 1`` when no hard check fails — spec §7; ``no`` elsewhere:
+table 二 and the pre-2019 figures have no arithmetic to confirm a 0, their blanks stay empty).
 Where a cell id exists in two formats with different printed labels (2021 ``本年处理决定数量`` vs
 2019 ``处理决定数量``) the labels of the newest format are shown.
 """
@@ -19,7 +22,8 @@ from functools import lru_cache
 from harvester.report.schema import format_cell_ids, load_schema
 
 DICTIONARY_COLUMNS = ("cell_id", "table", "block", "row_label_zh", "col_label_zh", "label_en", "unit",
-                      "value_type", "formats")
+                      "value_type", "formats", "imputable")
+IMPUTABLE_TABLES = ("t3", "t4")          # harvester.report.impute: the tables with hard checks
 FORMATS = ("gov2021", "gov2019", "pre2019")
 TABLE_EN = {"t2": "Active disclosure", "t3": "Requests", "t4": "Review & litigation", "pre2019": "Pre-2019"}
 
@@ -116,7 +120,8 @@ def dictionary_rows() -> tuple[dict, ...]:
     rows: dict[str, dict] = {}
 
     def add(cid, **row):
-        rows.setdefault(cid, {"cell_id": cid, **row, "formats": ";".join(formats.get(cid, []))})
+        rows.setdefault(cid, {"cell_id": cid, **row, "formats": ";".join(formats.get(cid, [])),
+                              "imputable": "yes" if row["table"] in IMPUTABLE_TABLES else "no"})
 
     for fmt in ("gov2021", "gov2019"):              # newest labels first
         for c in schema["table2"][fmt]:

@@ -33,22 +33,24 @@ from harvester.divisions import (
     PROVINCES, UNKNOWN_CODE, dataset_info, lookup_division, province_code, province_names,
 )
 from harvester.cliopts import progress_bar
+from harvester.db.models import CELL_SOURCE_COLUMNS
 from harvester.report.schema import all_cell_ids
 
 log = logging.getLogger(__name__)
 
 EXPORT_COLUMNS = (
     "province", "city", "county", "agency", "year", "report_format", "title", "publish_date",
-    "index_no", "publisher", "url", "document_url", "parse_status", "failed_checks",
+    "index_no", "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
 )
 DIVISION_COLUMNS = ("agency_id", "report_id", "province_code", "city_code", "county_code", "division_status")
 CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "report_format",
-                "cell_id", "value", "raw", "unit", "flags")
+                "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS)  # + where it was read
 CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "check_id",
                  "status", "cells", "detail")
 FORMATS = ("csv", "parquet")
 EXIT_EMPTY = 3          # `harvester export` on a database without reports (errors exit 1, usage 2)
-_INT_COLUMNS = {"year", "report_id"}
+_INT_COLUMNS = {"year", "report_id", "imputed", "src_page", "src_table", "src_row", "src_col", "src_line",
+                "src_readings"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _BATCH = 500
 
@@ -57,7 +59,10 @@ DESCRIPTIONS = {
                "agency_id, report metadata, parse status, failed checks, then one column per cell id "
                "(empty where the report's format has no such cell or it is blank).",
     "cells": "One row per cell stored for a report of the province (long format): cell id, numeric value "
-             "and the raw text it was read from, unit and parser flags.",
+             "and the raw text it was read from, unit, parser flags, imputed (1: a blank set to 0 by the "
+             "format's rule, filter it out with imputed = 0) and where it was read: the document's SHA-256, "
+             "the reader, PDF page, table/row/column of a grid, line of the text, the row as read and the "
+             "readings of glued digits.",
     "checks": "One row per consistency check (勾稽关系) of a report of the province: check id, status "
               "(PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), the cells involved and the detail.",
     "dictionary": "One row per cell id: table, Chinese row and column labels, English label, unit, "
@@ -214,7 +219,9 @@ def _cells_and_checks(store, ids: list[int]) -> tuple[dict, dict]:
     checks: dict[int, list] = {i: [] for i in ids}
     with store.engine.connect() as conn:
         for r in conn.execute(select(CellRow.report_id, CellRow.cell_id, CellRow.value, CellRow.raw,
-                                     CellRow.unit, CellRow.flags).where(CellRow.report_id.in_(ids))):
+                                     CellRow.unit, CellRow.flags, CellRow.imputed,
+                                     *(getattr(CellRow, c) for c in CELL_SOURCE_COLUMNS))
+                              .where(CellRow.report_id.in_(ids))):
             cells[r.report_id].append(r)
         for r in conn.execute(select(CheckRow.report_id, CheckRow.check_id, CheckRow.status, CheckRow.cells,
                                      CheckRow.detail).where(CheckRow.report_id.in_(ids))):
@@ -404,15 +411,19 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
     ident = [r["agency_id"], r["id"], r["year"]]
     checks = sorted(checks, key=lambda c: c.check_id)
     failed = ";".join(c.check_id for c in checks if c.status == "FAIL")
+    cells = sorted(cells, key=lambda c: cell_key(c.cell_id))
+    imputed = ";".join(c.cell_id for c in cells if c.imputed)
     values = {c.cell_id: c.value for c in cells}
     tables["reports"].write([
         *head, r["year"], r["report_format"], r["title"], r["publish_date"], r["index_no"], r["publisher"],
-        r["page_url"], r["document_url"], r["parse_status"], failed,
+        r["page_url"], r["document_url"], r["parse_status"], failed, imputed or None,
         r["agency_id"], r["id"], d.province_code, d.city_code, d.county_code, d.status,
         *(values.get(cid) for cid in cell_ids)])
-    for c in sorted(cells, key=lambda c: cell_key(c.cell_id)):
+    for c in cells:
         tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw, c.unit,
-                               ";".join(c.flags or []) or None])
+                               ";".join(c.flags or []) or None, int(bool(c.imputed)),
+                               *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
+                               json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
                                 c.detail or None])

@@ -5,6 +5,8 @@
     db.reports()                    # wide: one row per report, one column per cell id
     db.reports(province="江苏", year=2023)
     db.cells(cell_id="apply.new.total")              # long: one row per report and cell, with labels
+    db.cells(imputed=False)         # without the blanks the §7 rule set to 0 (imputed)
+    db.reports(imputed=False)       # wide, imputed cells as NaN
     db.checks(status="FAIL")
     db.dictionary()                 # cell id → table, Chinese row/column labels, English label, unit
     db.sql("SELECT year, count(*) AS n FROM reports GROUP BY year")
@@ -25,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
-from harvester.db.models import Agency, CellRow, CheckRow, Report
+from harvester.db.models import CELL_SOURCE_COLUMNS, Agency, CellRow, CheckRow, Report
 from harvester.divisions import province_code, province_name
 from harvester.query import QueryError, one_line, readonly_engine, resolve, safe_url
 
@@ -36,7 +38,7 @@ __all__ = [
 
 REPORT_COLUMNS = (
     "report_id", "agency_id", "agency", "province", "city", "county", "division_code", "year",
-    "report_format", "parse_status", "failed_checks", "title", "publish_date", "publisher", "index_no",
+    "report_format", "parse_status", "failed_checks", "imputed_cells", "title", "publish_date", "publisher", "index_no",
     "page_url", "document_url", "document_type", "site_id",
 )
 
@@ -242,23 +244,36 @@ class ResearchDB:
         frame = self._frame(stmt)
         failed = self._failed(list(frame["report_id"]))
         frame["failed_checks"] = [";".join(failed.get(i, [])) for i in frame["report_id"]]
+        imputed = self._imputed(list(frame["report_id"]))
+        frame["imputed_cells"] = [";".join(imputed.get(i, [])) for i in frame["report_id"]]
         frame = frame[list(REPORT_COLUMNS)]
         return frame.sort_values(["province", "agency", "year", "report_id"], kind="stable",
                                  key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
 
-    def _failed(self, ids: list[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
+    def _per_report(self, ids: list[int], model, column, condition) -> dict[int, list]:
+        """{report id: [column values of its rows meeting condition]} for the given reports."""
+        out: dict[int, list] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(ids), 500):
-                for rid, cid in conn.execute(select(CheckRow.report_id, CheckRow.check_id)
-                                             .where(CheckRow.report_id.in_([int(x) for x in ids[i:i + 500]]),
-                                                    CheckRow.status == "FAIL")
-                                             .order_by(CheckRow.report_id, CheckRow.check_id)):
-                    out.setdefault(rid, []).append(cid)
+                chunk = [int(x) for x in ids[i:i + 500]]
+                for rid, value in conn.execute(select(model.report_id, column)
+                                               .where(model.report_id.in_(chunk), condition)):
+                    out.setdefault(rid, []).append(value)
         return out
 
-    def reports(self, province: str | None = None, year: Any = None, *, cells: bool = True):
-        """Wide: one row per report — REPORT_COLUMNS, then one column per cell id (float, NaN when blank)."""
+    def _failed(self, ids: list[int]) -> dict[int, list[str]]:
+        """Per report, the ids of its checks that FAIL (sorted)."""
+        found = self._per_report(ids, CheckRow, CheckRow.check_id, CheckRow.status == "FAIL")
+        return {rid: sorted(v) for rid, v in found.items()}
+
+    def _imputed(self, ids: list[int]) -> dict[int, list[str]]:
+        """Per report, the ids of its imputed cells (§7 zeros), in the specification's order."""
+        found = self._per_report(ids, CellRow, CellRow.cell_id, CellRow.imputed.is_(True))
+        return {rid: _ordered(v) for rid, v in found.items()}
+
+    def reports(self, province: str | None = None, year: Any = None, *, cells: bool = True, imputed: bool = True):
+        """Wide: one row per report — REPORT_COLUMNS, then one column per cell id (float, NaN when blank;
+        with ``imputed=False`` the cells imputed as 0 are NaN too)."""
         pd = _pd()
         frame = self.report_list(province, year)
         if not cells:
@@ -267,9 +282,10 @@ class ResearchDB:
         values: dict[int, dict[str, float]] = {i: {} for i in ids}
         with self.engine.connect() as conn:
             for i in range(0, len(ids), 500):
-                for rid, cid, value in conn.execute(select(CellRow.report_id, CellRow.cell_id, CellRow.value)
-                                                    .where(CellRow.report_id.in_(ids[i:i + 500]))):
-                    values[rid][cid] = value
+                for rid, cid, value, imp in conn.execute(
+                        select(CellRow.report_id, CellRow.cell_id, CellRow.value, CellRow.imputed)
+                        .where(CellRow.report_id.in_(ids[i:i + 500]))):
+                    values[rid][cid] = None if imp and not imputed else value
         seen = {cid for v in values.values() for cid in v}
         cell_ids = _ordered(seen | {d["cell_id"] for d in data_dictionary()})
         wide = pd.DataFrame([[values[i].get(cid) for cid in cell_ids] for i in ids], columns=cell_ids,
@@ -277,20 +293,26 @@ class ResearchDB:
         return pd.concat([frame, wide], axis=1)
 
     def cells(self, province: str | None = None, year: Any = None, *, cell_id: str | Iterable[str] | None = None,
-              labels: bool = True):
-        """Long: one row per report and cell, with the report's agency/division/year and the cell's labels."""
+              labels: bool = True, imputed: bool = True):
+        """Long: one row per report and cell, with the report's agency/division/year, the cell's labels and
+        where it was read (``imputed``, ``document_url``, ``document_sha256``, ``src_*``: CELL_SOURCE_COLUMNS).
+        ``imputed=False`` leaves out the cells imputed as 0."""
         pd = _pd()
         stmt = self._where(
             select(CellRow.report_id, Agency.name.label("agency"), Agency.province, Agency.city, Agency.county,
                    Report.year, Report.report_format, CellRow.cell_id, CellRow.value, CellRow.raw,
-                   CellRow.unit, CellRow.flags)
+                   CellRow.unit, CellRow.flags, CellRow.imputed, Report.document_url,
+                   *(getattr(CellRow, c) for c in CELL_SOURCE_COLUMNS))
             .join(Report, Report.id == CellRow.report_id).join(Agency, Agency.id == Report.agency_id),
             province, year)
+        if not imputed:
+            stmt = stmt.where(CellRow.imputed.is_(False))
         if cell_id is not None:
             ids = [cell_id] if isinstance(cell_id, str) else list(cell_id)
             stmt = stmt.where(CellRow.cell_id.in_(ids))
         frame = self._frame(stmt)
         frame["flags"] = [";".join(f) if isinstance(f, list) else (f or "") for f in frame["flags"]]
+        frame["imputed"] = frame["imputed"].astype(bool)
         if labels:
             d = pd.DataFrame(data_dictionary(), columns=["cell_id", "table", "row_label", "col_label",
                                                          "label_en", "unit", "formats"])

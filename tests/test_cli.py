@@ -36,6 +36,18 @@ def test_parse_json_prints_one_object_per_file():
         assert all({"id", "status", "cells"} <= set(c) for c in obj["checks"])
 
 
+def test_parse_prints_imputed_cells_provenance_and_failed_arithmetic():
+    case = Path(__file__).parent / "report" / "cases" / "blank-row-nonzero-totals.html"
+    obj = json.loads(run("harvester.cli", "parse", "--json", str(case)).stdout)
+    expected = json.loads(case.with_suffix(".json").read_text(encoding="utf-8"))
+    assert sorted(obj["imputed"]) == expected["imputed_cells"]
+    assert obj["provenance"]["appeal.review.total"] == {"reader": "grid", "table": 3, "row": 4, "col": 5}
+    assert obj["provenance"]["apply.carried_over.natural_person"]["reader"] == "imputed"
+    text = run("harvester.cli", "parse", str(case)).stdout
+    assert f"imputed={len(expected['imputed_cells'])} failed_checks=t3.results.natural_person," in text
+    assert "    FAIL t4.sum.review: 总计 = 维持+纠正+其他+尚未审结: 3 ≠ blank + blank + blank + blank" in text
+
+
 def test_parse_reports_a_broken_file_without_crashing(tmp_path):
     bad = tmp_path / "report.pdf"
     bad.write_bytes(b"%PDF-1.7\n1 0 obj\n<<" + b"\x00" * 50)

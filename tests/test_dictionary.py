@@ -74,3 +74,10 @@ def test_a_label_without_translation_is_an_error(monkeypatch):
         monkeypatch.undo()
         dictionary_rows.cache_clear()
     assert dictionary_rows()
+
+
+def test_imputable_only_where_hard_checks_can_confirm_a_zero():
+    by_table = {}
+    for r in dictionary_rows():
+        by_table.setdefault(r["table"], set()).add(r["imputable"])
+    assert by_table == {"t2": {"no"}, "t3": {"yes"}, "t4": {"yes"}, "pre2019": {"no"}}

@@ -3,6 +3,7 @@ data dictionary, the manifest, CSV and Parquet, filters, and the `harvester expo
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -26,7 +27,7 @@ from harvester.report.schema import all_cell_ids
 
 SPEC_COLUMNS = [
     "province", "city", "county", "agency", "year", "report_format", "title", "publish_date", "index_no",
-    "publisher", "url", "document_url", "parse_status", "failed_checks",
+    "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
 ]
 CELL_IDS = list(all_cell_ids())
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "real"
@@ -101,11 +102,8 @@ def corpus(store):
         {"site_id": "pingtan", "name": "平潭综合实验区", "province": "福建省", "city": "福州市",
          "county": "平潭综合实验区", "division_code": "350128"},
     ])
-    files = [("hongze", "hongze-2023-淮安市洪泽区人民政府.pdf"), ("hongze", "hongze-2024-淮安市洪泽区人民政府.pdf"),
-             ("huaian", "huaian-2024-淮安市人民政府.pdf"), ("shanghai", "shanghai-2019-上海市人民政府办公厅.html"),
-             ("pingtan", "pingtan/2018-平潭综合实验区.txt"), ("pingtan", "pingtan/2025-平潭综合实验区.txt")]
-    for site_id, name in files:
-        parsed = parse_file(CORPUS / name)
+    for site_id, name in CORPUS_FILES:
+        parsed = parse_file(CORPUS / name)          # records the file's SHA-256 as the cells' document
         agency = parsed.agency or name.rsplit("-", 1)[-1].rsplit(".", 1)[0]
         rid, _ = store.upsert_report(site_id=site_id, agency=agency, year=parsed.year,
                                      fields={"title": parsed.title, "document_url": f"https://x/{name}"})
@@ -113,11 +111,17 @@ def corpus(store):
     return store
 
 
+CORPUS_FILES = [("hongze", "hongze-2023-淮安市洪泽区人民政府.pdf"), ("hongze", "hongze-2024-淮安市洪泽区人民政府.pdf"),
+                ("huaian", "huaian-2024-淮安市人民政府.pdf"), ("shanghai", "shanghai-2019-上海市人民政府办公厅.html"),
+                ("pingtan", "pingtan/2018-平潭综合实验区.txt"), ("pingtan", "pingtan/2025-平潭综合实验区.txt")]
+
+
 def _text_columns(header, numeric):
     return [i for i, c in enumerate(header) if c not in numeric]
 
 
-NUMERIC = {"reports": {"year", "report_id", *CELL_IDS}, "cells": {"year", "report_id", "value"},
+INTS = {"year", "report_id", "imputed", "src_page", "src_table", "src_row", "src_col", "src_line", "src_readings"}
+NUMERIC = {"reports": {"year", "report_id", *CELL_IDS}, "cells": {"value", *INTS},
            "checks": {"year", "report_id"}, "data_dictionary": set()}
 
 
@@ -170,6 +174,7 @@ def test_wide_columns_and_values(filled, tmp_path):
 
 def test_long_and_checks_files_agree_with_database_and_wide(corpus, tmp_path):
     export_reports(corpus, tmp_path)
+    docs = {f"https://x/{name}": (CORPUS / name).read_bytes() for _, name in CORPUS_FILES}
     for code in ("31", "32", "35"):
         wide = read_dicts(tmp_path / f"reports_{code}.csv")
         cells = read_dicts(tmp_path / f"cells_{code}.csv")
@@ -182,13 +187,25 @@ def test_long_and_checks_files_agree_with_database_and_wide(corpus, tmp_path):
             stored = corpus.cells(rid)
             mine = [c for c in cells if c["report_id"] == report["report_id"]]
             assert len(mine) == len(stored) > 0
+            imputed = []
             for c in mine:
                 cell = stored[c["cell_id"]]
                 assert c["value"] == format_number(cell.value)
                 assert c["raw"] == neutralise(cell.raw)
+                assert c["imputed"] == ("1" if cell.imputed else "0")
+                imputed += [c["cell_id"]] if cell.imputed else []
+                where = {"reader": c["src_reader"], "page": c["src_page"], "table": c["src_table"],
+                         "row": c["src_row"], "col": c["src_col"], "line": c["src_line"],
+                         "text": c["src_text"], "readings": c["src_readings"],
+                         "candidates": json.loads(c["src_candidates"]) if c["src_candidates"] else ""}
+                assert {k: v for k, v in where.items() if v != ""} == {
+                    k: (v if k in ("candidates", "reader") else neutralise(str(v)))
+                    for k, v in cell.provenance().items()}, c["cell_id"]
+                assert c["document_sha256"] == hashlib.sha256(docs[report["document_url"]]).hexdigest()
                 assert (c["agency"], c["agency_id"], c["year"]) == (report["agency"], report["agency_id"], report["year"])
                 if c["cell_id"] in report:
                     assert report[c["cell_id"]] == c["value"]
+            assert report["imputed_cells"] == ";".join(imputed)
             stored_checks = corpus.checks(rid)
             my_checks = [c for c in checks if c["report_id"] == report["report_id"]]
             assert [(c["check_id"], c["status"]) for c in my_checks] == sorted(
@@ -196,6 +213,8 @@ def test_long_and_checks_files_agree_with_database_and_wide(corpus, tmp_path):
             assert report["failed_checks"] == ";".join(c["check_id"] for c in my_checks if c["status"] == "FAIL")
             for c, s in zip(my_checks, sorted(stored_checks, key=lambda c: c.id)):
                 assert c["cells"] == ";".join(s.cells)
+    shanghai = read_dicts(tmp_path / "reports_31.csv")[0]     # its blank all-zero rows and columns
+    assert len(shanghai["imputed_cells"].split(";")) == 91
     pingtan = read_dicts(tmp_path / "reports_35.csv")
     assert {r["division_status"] for r in pingtan} == {"registry"}           # the registry's division_code
     assert {r["county_code"] for r in pingtan} == {"350128"}
@@ -327,7 +346,7 @@ def test_parquet_round_trip_equals_csv(filled, corpus, tmp_path):
         numeric = NUMERIC[_kind(c.name)]
         for name in table.column_names:
             kind = str(table.schema.field(name).type)
-            assert kind == ("int64" if name in ("year", "report_id") else "double" if name in numeric else "string")
+            assert kind == ("int64" if name in INTS else "double" if name in numeric else "string")
         as_text = [[format_number(v) if col in numeric else ("" if v is None else v)
                     for col, v in zip(table.column_names, row.values())] for row in table.to_pylist()]
         assert as_text == expected[1:], c.name

@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text,
-    TypeDecorator, UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text,
+    TypeDecorator, UniqueConstraint, false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -225,6 +225,8 @@ class ReportSection(Base):
 
 
 class CellRow(Base):
+    """One cell of a report, with where it was read (harvester.report.model: Cell, Source, READERS)."""
+
     __tablename__ = "cells"
     __table_args__ = (Index("ix_cells_cell_id", "cell_id"),)
 
@@ -234,6 +236,22 @@ class CellRow(Base):
     raw: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str | None] = mapped_column(String(16))
     flags: Mapped[list | None] = mapped_column(JSONType)
+    imputed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a §7 zero
+    document_sha256: Mapped[str | None] = mapped_column(String(64))   # the document it was read from
+    src_reader: Mapped[str | None] = mapped_column(String(16))        # grid / text_runs / cell_per_line / glued / imputed
+    src_page: Mapped[int | None] = mapped_column(Integer)             # PDF page (1-based, as every src_ number)
+    src_table: Mapped[int | None] = mapped_column(Integer)            # grid: which table of the document
+    src_row: Mapped[int | None] = mapped_column(Integer)              # grid row
+    src_col: Mapped[int | None] = mapped_column(Integer)              # grid column / place in a text row
+    src_line: Mapped[int | None] = mapped_column(Integer)             # line of the extracted text
+    src_text: Mapped[str | None] = mapped_column(Text)                # the row as read (text line, glued digits)
+    src_readings: Mapped[int | None] = mapped_column(Integer)         # how many readings the row had, if several
+    src_candidates: Mapped[list | None] = mapped_column(JSONType)     # those readings (at most 20)
+
+
+# CellRow's columns that say where a cell was read (exports and research read them in this order)
+CELL_SOURCE_COLUMNS = ("document_sha256", "src_reader", "src_page", "src_table", "src_row", "src_col",
+                       "src_line", "src_text", "src_readings", "src_candidates")
 
 
 class CheckRow(Base):

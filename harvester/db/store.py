@@ -32,7 +32,7 @@ import harvester.report as report_parser
 from harvester.agencies import agency_key, normalize_agency_name
 from harvester.archive import Archive
 from harvester.divisions import lookup_division
-from harvester.report.model import Cell, Check, ParsedReport
+from harvester.report.model import Cell, Check, ParsedReport, Source
 
 from .engine import make_engine, migrate, resolve_url, sqlite_path
 from .models import (
@@ -94,6 +94,38 @@ def _number(value: float | None) -> float | int | None:
         return None
     f = float(value)
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+
+def _cell_row(report_id: int, cell_id: str, cell: Cell, sha: str | None) -> dict:
+    """A cells row: value (finite float or None), raw text, flags, imputed and where it was read (the
+    document of the parse for every cell, the location for the cells that were read)."""
+    value, flags = cell.value, list(cell.flags or [])
+    if value is not None:
+        value = float(value)
+        if not math.isfinite(value):
+            value, flags = None, flags + ["non_finite"]
+    src = cell.source
+    row = {"report_id": report_id, "cell_id": cell_id, "value": value, "raw": cell.raw or "",
+           "unit": cell.unit, "flags": flags or None, "imputed": bool(cell.imputed),
+           "document_sha256": sha, "src_reader": None, "src_page": cell.page,
+           "src_table": None, "src_row": None, "src_col": cell.col, "src_line": cell.line,
+           "src_text": None, "src_readings": None, "src_candidates": None}
+    if src is not None:
+        row.update(src_reader=src.reader, src_table=src.table, src_row=src.row, src_text=src.text or None,
+                   src_line=cell.line if cell.line is not None else src.line)
+        if src.candidates:
+            row.update(src_readings=src.readings, src_candidates=[list(c) for c in src.candidates])
+    return row
+
+
+def _cell_of(r) -> Cell:
+    """The Cell of a stored cells row (its Source rebuilt when it has one)."""
+    src = None
+    if r.src_reader:
+        src = Source(r.src_reader, r.src_table, r.src_row, r.src_line, r.src_text or "",
+                     tuple(tuple(c) for c in r.src_candidates or ()), r.src_readings or 0)
+    return Cell(value=_number(r.value), raw=r.raw or "", unit=r.unit, flags=list(r.flags or []),
+                imputed=bool(r.imputed), source=src, col=r.src_col, line=r.src_line, page=r.src_page)
 
 
 def _as_checks(result: Any) -> list[Check]:
@@ -594,6 +626,18 @@ class Store:
         found["filled_cells"] = filled
         return found
 
+    def find_reports(self, agency: str, year: int | None = None) -> list[dict]:
+        """Reports of an agency by its name as published or normalised (in every division), optionally of
+        one year: [{id, year, agency, province, city, county}], by agency id and year."""
+        norm = normalize_name(agency or "")
+        stmt = (select(Report.id, Report.year, Agency.name.label("agency"), Agency.province, Agency.city,
+                       Agency.county).join(Agency, Agency.id == Report.agency_id)
+                .where((Agency.name == agency) | (Agency.norm_name == norm)))
+        if year is not None:
+            stmt = stmt.where(Report.year == year)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt.order_by(Agency.id, Report.year)).mappings()]
+
     def get_report(self, report_id: int) -> dict | None:
         """The report's row with its agency (name, norm_name, province, city, county) and URLs."""
         with self._read() as conn:
@@ -622,15 +666,14 @@ class Store:
             self._save_parse(conn, report_id, parsed)
 
     def _save_parse(self, conn: Connection, report_id: int, parsed: ParsedReport) -> None:
-        cells = []
-        for cell_id, cell in parsed.cells.items():
-            value, flags = cell.value, list(cell.flags or [])
-            if value is not None:
-                value = float(value)
-                if not math.isfinite(value):
-                    value, flags = None, flags + ["non_finite"]
-            cells.append({"report_id": report_id, "cell_id": cell_id, "value": value,
-                          "raw": cell.raw or "", "unit": cell.unit, "flags": flags or None})
+        report = conn.execute(select(Report.id, Report.agency_id, Report.year, Report.title,
+                                     Report.publish_date, Report.document_sha256).where(Report.id == report_id)
+                              ).mappings().first()
+        if report is None:
+            raise KeyError(f"no report {report_id}")
+        # the document the cells were read from: the parse's own, else the report's (stored with it)
+        sha = (parsed.document_sha256 or report["document_sha256"] or "").lower() or None
+        cells = [_cell_row(report_id, cell_id, cell, sha) for cell_id, cell in parsed.cells.items()]
         checks = []
         seen: dict[str, int] = {}
         for check in parsed.checks:
@@ -643,11 +686,6 @@ class Store:
         sections = [{"report_id": report_id, "section_id": k, "text": v or ""}
                     for k, v in parsed.sections.items()]
         detail = list(parsed.problems or [])
-        report = conn.execute(select(Report.id, Report.agency_id, Report.year, Report.title,
-                                     Report.publish_date).where(Report.id == report_id)
-                              ).mappings().first()
-        if report is None:
-            raise KeyError(f"no report {report_id}")
         if parsed.year is not None and parsed.year != report["year"]:
             detail.append(f"parsed year {parsed.year} differs from report year {report['year']}")
         for model in (CellRow, CheckRow, ReportSection):
@@ -706,11 +744,14 @@ class Store:
                           "detail": stmt.excluded.detail}))
 
     def _cells(self, conn: Connection, report_id: int) -> dict[str, Cell]:
-        return {r.cell_id: Cell(value=_number(r.value), raw=r.raw or "", unit=r.unit,
-                                flags=list(r.flags or []))
-                for r in conn.execute(select(CellRow.cell_id, CellRow.value, CellRow.raw,
-                                             CellRow.unit, CellRow.flags)
-                                      .where(CellRow.report_id == report_id))}
+        return {r.cell_id: _cell_of(r) for r in conn.execute(
+            select(CellRow.__table__).where(CellRow.report_id == report_id))}
+
+    def cell_documents(self, report_id: int) -> set[str]:
+        """The SHA-256 of every document the report's stored cells were read from."""
+        with self._read() as conn:
+            return {s for (s,) in conn.execute(select(CellRow.document_sha256).distinct()
+                                               .where(CellRow.report_id == report_id)) if s}
 
     def _checks(self, conn: Connection, report_id: int) -> list[Check]:
         return [Check(id=r.check_id, status=r.status, cells=list(r.cells or []), detail=r.detail or "")

@@ -16,6 +16,8 @@ class Extracted:
     # per table, per grid position: the id of the source cell (a merged cell repeats its id), so that
     # readers can count a merged cell once and skip rowspan continuations; empty when unknown
     table_cell_ids: list[list[list[int]]] = field(default_factory=list)
+    # paged documents (PDF): offset in ``text`` where each page's text starts (page 1 first); empty when unknown
+    page_starts: list[int] = field(default_factory=list)
     problem: str | None = None     # why no usable text: encrypted, image_only, corrupt, unsupported_type, empty, too_large, ...
     detail: str = ""               # human-readable detail for the problem
 

@@ -850,9 +850,16 @@ def _join_paragraphs(lines):
     return out, right_edge
 
 
-def _assemble_text(page_lines):
-    """Pages -> text: paragraphs joined, also across a page break; pages separated by a blank line."""
+def _assemble_text(page_lines) -> str:
+    return assemble_pages(page_lines)[0]
+
+
+def assemble_pages(page_lines) -> tuple[str, list[int]]:
+    """Pages -> (text, page starts): paragraphs joined, also across a page break; pages separated by a
+    blank line. A page's start is where its first line of its own begins (a paragraph it continues
+    counts to the page before); a page without text starts where the next text does."""
     chunks = []
+    firsts = []           # per page: (chunk, line) of its first own line
     prev_last = prev_edge = None
     for lines in page_lines:
         lines, edge = _join_paragraphs(lines)
@@ -862,15 +869,33 @@ def _assemble_text(page_lines):
             _glue(prev_last, lines[0])
             chunks[-1][-1] = prev_last.text
             lines = lines[1:]
+            firsts.append((len(chunks) - 1, len(chunks[-1])))
             if not lines:
                 continue
             chunks[-1].extend(ln.text for ln in lines)
         else:
+            firsts.append((len(chunks), 0))
             if not lines:
                 continue
             chunks.append([ln.text for ln in lines])
         prev_last, prev_edge = lines[-1], (edge if edge is not None else prev_edge)
-    return "\n\n".join("\n".join(c) for c in chunks)
+    offsets, at = [], 0                     # offset of every line, chunk by chunk ("\n" within, "\n\n" between)
+    for c in chunks:
+        offsets.append([])
+        for t in c:
+            offsets[-1].append(at)
+            at += len(t) + 1
+        at += 1
+    text = "\n\n".join("\n".join(c) for c in chunks)
+    starts = []
+    for ci, li in firsts:
+        if ci < len(chunks) and li < len(chunks[ci]):
+            starts.append(offsets[ci][li])
+        elif ci + 1 < len(chunks):          # nothing of its own left in this chunk: the next one
+            starts.append(offsets[ci + 1][0])
+        else:
+            starts.append(len(text))
+    return text, starts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1052,7 +1077,7 @@ def _extract(data: bytes, want_tables: bool) -> Extracted:
         for pi in range(npages):
             page_lines.append(_one_page(doc, pi, boxes, st))
         ext = Extracted(kind="pdf", meta=meta)
-        ext.text = _assemble_text(page_lines)
+        ext.text, ext.page_starts = assemble_pages(page_lines)
         _problems(ext, data, npages, st, encrypted, perms)
         if want_tables and ext.problem is None:
             ext.tables = _plumber_tables(data)

@@ -25,16 +25,22 @@ __all__ = ["parse_extracted", "parse_bytes", "parse_file", "carry_chain_check",
 
 
 def parse_bytes(data: bytes, *, url: str | None = None, title: str | None = None,
-                meta: dict | None = None, content_type: str | None = None) -> ParsedReport:
-    """Extract (type sniffed from the bytes) and parse. Never raises on bad input."""
+                meta: dict | None = None, content_type: str | None = None,
+                sha256: str | None = None) -> ParsedReport:
+    """Extract (type sniffed from the bytes) and parse. Never raises on bad input. ``sha256`` (the
+    document's, when the caller has it: the archive does) is recorded as the cells' document."""
     from harvester.extract import extract
     ex = extract(data, url=url, content_type=content_type)
     m = dict(meta or {})
     if url and "url" not in m:
         m["url"] = url
-    return parse_extracted(ex, title=title, meta=m)
+    rep = parse_extracted(ex, title=title, meta=m)
+    rep.document_sha256 = sha256
+    return rep
 
 
 def parse_file(path) -> ParsedReport:
-    p = Path(path)
-    return parse_bytes(p.read_bytes())
+    """Parse a local file; its SHA-256 is the cells' document."""
+    import hashlib
+    data = Path(path).read_bytes()
+    return parse_bytes(data, sha256=hashlib.sha256(data).hexdigest())

@@ -3,8 +3,12 @@
 Status rules, the same for every arithmetic check:
 - a cell left empty because its reading was ambiguous          -> AMBIGUOUS
 - a cell missing (not found, lost in extraction, not printed)  -> NOT_ASSESSABLE
-- blank printed cells count as 0; if the rule then holds -> PASS, if it fails -> NOT_ASSESSABLE
-  (a blank may hide a number: S7, e.g. SH2019's blank 总计 column), otherwise PASS / FAIL.
+- blank (and marker) cells count as 0: if the rule then holds -> PASS; if it fails -> FAIL, unless one
+  of the blanks is an *unfilled total* — a blank 总计 whose parts are not all blank or 0 (S7, e.g.
+  SH2019's blank 总计 column), which may hide a number -> NOT_ASSESSABLE. So a row left blank while
+  its totals are not 0 fails the check that adds it up, naming the blank cells.
+A failing check's detail names the cells and the arithmetic: ``一 + 二 = 三(七) + 四: 12 + 3 ≠ 14 + 0;
+apply.new.natural_person=12, …``.
 """
 from __future__ import annotations
 
@@ -18,11 +22,61 @@ from .tables import t4_blocks
 
 _BALANCE_LEFT = ("new", "carried_over")
 _BALANCE_RIGHT = ("total", "carry_forward")
+_LONG = 6            # a side with more terms is written with its non-zero terms only
+Spec = tuple[str, tuple, tuple, str]
 
 
-def _sum_check(cid: str, left: tuple, right: tuple, cells: dict[str, Cell], what: str) -> Check:
+def _num(v) -> str:
+    if type(v) is int or (isinstance(v, float) and v.is_integer()):
+        return str(int(v))
+    return repr(v)
+
+
+def _term(cell: Cell | None) -> str:
+    if cell is None or cell.value is None:
+        return (cell.raw if cell is not None and cell.raw else "blank")
+    return _num(cell.value)
+
+
+def _side(ids: tuple, cells: dict[str, Cell]) -> str:
+    if len(ids) <= _LONG:
+        return " + ".join(_term(cells.get(c)) for c in ids)
+    values = [None if (cell := cells.get(c)) is None else cell.value for c in ids]
+    terms = [_num(v) for v in values if v]       # non-zero terms, then the zeros and blanks counted: 0×13
+    for what, n in (("0", values.count(0)), ("blank", sum(1 for v in values if v is None))):
+        if n:
+            terms.append(what if n == 1 else f"{what}×{n}")
+    return " + ".join(terms)
+
+
+def arithmetic(left: tuple, right: tuple, cells: dict[str, Cell], lhs, rhs) -> str:
+    """'12 + 3 ≠ 14 + 0; apply.new.natural_person=12, …': every cell named with its value; on long sides
+    the non-zero cells, then the blank ones."""
+    expr = f"{_side(left, cells)} ≠ {_side(right, cells)}"
+    ids = (*left, *right)
+    if len(left) <= _LONG and len(right) <= _LONG:
+        return f"{expr}; " + ", ".join(f"{c}={_term(cells.get(c))}" for c in ids)
+    values = {c: (None if (cell := cells.get(c)) is None else cell.value) for c in ids}
+    named = ", ".join(f"{c}={_num(v)}" for c, v in values.items() if v)
+    blank = [c for c, v in values.items() if v is None]
+    return (f"{expr} ({_num(lhs)} ≠ {_num(rhs)}); {named or 'every cell 0'}"
+            + (f"; blank: {', '.join(blank)}" if blank else ""))
+
+
+def _unfilled(cid: str, cells: dict[str, Cell], targets: dict[str, tuple]) -> bool:
+    """A blank total whose parts (in some sum check) are not all blank or 0: it may hide a number (S7)."""
+    for parts in targets.get(cid, ()):
+        for p in parts:
+            cell = cells.get(p)
+            if cell is not None and cell.value:
+                return True
+    return False
+
+
+def sum_check(spec: Spec, cells: dict[str, Cell], targets: dict[str, tuple]) -> Check:
+    cid, left, right, what = spec
     lhs = rhs = 0
-    blanks = False
+    blanks: list[str] = []
     for side, ids in ((0, left), (1, right)):
         for c in ids:
             cell = cells.get(c)
@@ -32,7 +86,7 @@ def _sum_check(cid: str, left: tuple, right: tuple, cells: dict[str, Cell], what
                 if "ambiguous" in flags or "glued_ambiguous" in flags:
                     return Check(cid, AMBIGUOUS, [*left, *right], f"{c} could not be read unambiguously")
                 if "blank" in flags or "marker" in flags:
-                    blanks = True
+                    blanks.append(c)
                     continue
                 return Check(cid, NOT_ASSESSABLE, [*left, *right], f"{c} is missing")
             if side:
@@ -41,14 +95,20 @@ def _sum_check(cid: str, left: tuple, right: tuple, cells: dict[str, Cell], what
                 lhs += v
     involved = [*left, *right]
     if abs(lhs - rhs) < 1e-9:
-        return Check(cid, PASS, involved, f"{what}: {lhs} = {rhs}" + (" (blank cells as 0)" if blanks else ""))
+        return Check(cid, PASS, involved, f"{what}: {_num(lhs)} = {_num(rhs)}" + (" (blank cells as 0)" if blanks else ""))
+    detail = f"{what}: {arithmetic(left, right, cells, lhs, rhs)}"
+    hidden = [b for b in blanks if _unfilled(b, cells, targets)]
+    if hidden:
+        named = ", ".join(hidden[:3]) + (f" and {len(hidden) - 3} more" if len(hidden) > 3 else "")
+        return Check(cid, NOT_ASSESSABLE, involved,
+                     f"{detail} — with blank cells as 0; a blank total is not 0 (S7): {named}")
     if blanks:
-        return Check(cid, NOT_ASSESSABLE, involved, f"{what}: {lhs} ≠ {rhs} with blank cells as 0 (blank is not 0: S7)")
-    return Check(cid, FAIL, involved, f"{what}: {lhs} ≠ {rhs}")
+        detail += " — blank cells counted as 0"
+    return Check(cid, FAIL, involved, detail)
 
 
 @lru_cache(maxsize=64)
-def _specs(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> tuple[tuple[str, tuple, tuple, str], ...]:
+def specs(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> tuple[Spec, ...]:
     """(check id, left cell ids, right cell ids, rule) of every arithmetic check, built once per layout."""
     cols = table3_columns()
     out = []
@@ -70,10 +130,21 @@ def _specs(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> tuple[tuple[str, tup
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
+def sum_targets(t3_rows: tuple[str, ...], fmt: str, t4: bool) -> dict[str, tuple]:
+    """{total cell id: (parts of each sum check it is the total of)} — H2, H3, H4 (one cell on the left)."""
+    out: dict[str, list] = {}
+    for _, left, right, _ in specs(t3_rows, fmt, t4):
+        if len(left) == 1:
+            out.setdefault(left[0], []).append(right)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def table_checks(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[Check]:
     cells = rep.cells
-    out = [_sum_check(cid, left, right, cells, what)
-           for cid, left, right, what in _specs(tuple(t3_rows), t3_fmt or "gov2021", bool(t4_found))]
+    layout = (tuple(t3_rows), t3_fmt or "gov2021", bool(t4_found))
+    targets = sum_targets(*layout)
+    out = [sum_check(spec, cells, targets) for spec in specs(*layout)]
     out.append(domain_check(rep))
     return out
 

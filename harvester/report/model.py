@@ -14,7 +14,38 @@ NOT_A_REPORT = "not_a_report"      # the text is not an annual report
 PASS, FAIL, NOT_ASSESSABLE, AMBIGUOUS = "PASS", "FAIL", "NOT_ASSESSABLE", "AMBIGUOUS"
 
 
-@dataclass
+# The readers a cell can come from (Source.reader; the cells.src_reader column)
+READERS = {
+    "grid": "an HTML/DOCX table grid (merged cells expanded): table, row and column of the grid",
+    "text_runs": "a text line holding a row's cells (PDF text runs, tab-separated text): its line and page",
+    "cell_per_line": "text with one cell per line (flattened HTML): the line of the value",
+    "glued": "cells concatenated without separators, decoded by the table's arithmetic: the line and the digits",
+    "imputed": "a blank cell set to 0 (spec §7): its row, column or block is blank or 0 throughout and no hard check fails",
+}
+
+
+@dataclass(slots=True)
+class Source:
+    """Where one row of a table was read; shared by the cells of that row (cheap: one per row).
+
+    Numbers are 1-based: ``table`` is the grid's place among the document's tables (Extracted.tables),
+    ``row`` the grid row, ``line`` the line of the extracted text (Extracted.text after NFKC);
+    ``text`` is the row as read (a text line, the glued digits; empty for grids, where the cell's own
+    ``raw`` is the text); ``candidates`` the readings of glued digits or of a row with one value too
+    many, when there were several (``readings`` counts them; at most MAX_KEPT_READINGS are kept)."""
+    reader: str
+    table: int | None = None
+    row: int | None = None
+    line: int | None = None
+    text: str = ""
+    candidates: tuple[tuple[str, ...], ...] = ()
+    readings: int = 0
+
+
+MAX_KEPT_READINGS = 20
+
+
+@dataclass(slots=True)
 class Cell:
     value: float | int | None      # number, or None when blank/missing/marker
     raw: str = ""                  # text as printed ("251000元", "-18", "/", "")
@@ -23,6 +54,29 @@ class Cell:
     # extraction), not_printed (the layout has no such cell), glued (decoded from concatenated digits),
     # ambiguous / glued_ambiguous (several readings: left empty), extra_value_dropped (P-M6)
     flags: list[str] = field(default_factory=list)
+    imputed: bool = False          # a blank set to 0 by the §7 rule (the cell keeps its 'blank' flag)
+    source: Source | None = None   # where its row was read (None: not read, e.g. missing)
+    col: int | None = None         # grid column (grid) or place of the value in its row (text readers)
+    line: int | None = None        # line of the extracted text the value is on (text readers)
+    page: int | None = None        # PDF page of that line
+
+    def provenance(self) -> dict:
+        """The cell's location as a flat dict (only what is known): reader, page, table, row, col, line,
+        text, candidates, readings."""
+        s = self.source
+        if s is None:
+            return {}
+        out: dict = {"reader": s.reader}
+        for k, v in (("page", self.page), ("table", s.table), ("row", s.row), ("col", self.col),
+                     ("line", self.line if self.line is not None else s.line)):
+            if v is not None:
+                out[k] = v
+        if s.text:
+            out["text"] = s.text
+        if s.candidates:
+            out["candidates"] = [list(c) for c in s.candidates]
+            out["readings"] = s.readings
+        return out
 
 
 @dataclass
@@ -47,6 +101,7 @@ class ParsedReport:
     status: str = PARSED
     problems: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)  # page/document metadata used (index_no, publisher, url, ...)
+    document_sha256: str | None = None        # the document the cells were read from, when known
 
     @property
     def failed_checks(self) -> list[str]:
@@ -54,6 +109,10 @@ class ParsedReport:
 
     def values(self) -> dict[str, float | int | None]:
         return {k: c.value for k, c in self.cells.items()}
+
+    @property
+    def imputed_cells(self) -> list[str]:
+        return [k for k, c in self.cells.items() if c.imputed]
 
     def to_json(self) -> dict:
         return {
@@ -64,6 +123,9 @@ class ParsedReport:
             "cells": self.values(),
             "cell_flags": {k: c.flags for k, c in self.cells.items() if c.flags and c.flags != ["not_printed"]},
             "units": {k: c.unit for k, c in self.cells.items() if c.unit},
+            "imputed": self.imputed_cells,
+            "document_sha256": self.document_sha256,
+            "provenance": {k: p for k, c in self.cells.items() if (p := c.provenance())},
             "checks": [asdict(c) for c in self.checks],
             "failed_checks": self.failed_checks,
         }

@@ -18,9 +18,11 @@ text_only (pre-2019 without a statistics table), not_a_report.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from .checks import table_checks, text_check
+from .impute import impute
 from .meta import report_identity
 from .model import NO_TABLES, NOT_A_REPORT, PARSED, PARTIAL, TEXT_ONLY, Cell, ParsedReport
 from .normalize import join_broken_lines, nfkc, squash
@@ -72,13 +74,38 @@ def _classify_grid(grid: list[list[str]]) -> str | None:
     return None
 
 
-def _text_rows(region: str, glued: bool) -> list[Row]:
-    return rows_from_glued(region) if glued else rows_from_lines(region)
+def _text_rows(region: str, glued: bool, line0: int) -> list[Row]:
+    return rows_from_glued(region, line0) if glued else rows_from_lines(region, line0)
 
 
-def _regions(text: str, secs: list[Section]) -> dict[str, str]:
+def _newlines(s: str) -> str:
+    return nfkc(s.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _normalized(ex) -> tuple[str, list[int] | None]:
+    """The parser's text (NFKC, newlines) and, for a PDF, the line number at which each page starts.
+
+    ``Extracted.page_starts`` are offsets in the extracted text; normalising page by page keeps the
+    boundaries where they are (NFKC and newline repair may change lengths)."""
+    raw = ex.text or ""
+    starts = getattr(ex, "page_starts", None)
+    if not starts:
+        return _newlines(raw), None
+    bounds = [*starts, len(raw)]
+    head = _newlines(raw[:bounds[0]])
+    pieces = [_newlines(raw[a:b]) for a, b in zip(bounds, bounds[1:])]
+    page_lines = []
+    line = 1 + head.count("\n")
+    for piece in pieces:
+        page_lines.append(line)
+        line += piece.count("\n")
+    return head + "".join(pieces), page_lines
+
+
+def _regions(text: str, secs: list[Section]) -> tuple[dict[str, str], dict[str, int]]:
     """Text of each table: from its first marker inside its section (二 in s2, 三 in s3, 四 in s4) to the
-    section's end; without headings, from the marker to the next table's marker."""
+    section's end; without headings, from the marker to the next table's marker. With the offset where
+    each starts."""
     by = {s.id: s for s in secs}
     out: dict[str, str] = {}
     spans = {"t2": by.get("s2_active"), "t3": by.get("s3_requests"), "t4": by.get("s4_review_litigation")}
@@ -111,7 +138,8 @@ def _regions(text: str, secs: list[Section]) -> dict[str, str]:
     m = _STATS_HEADER.search(text) or _STATS_HEADING.search(text)
     if m:  # the pre-2019 statistics table: from its header (or heading) to the end
         out["pre2019"] = text[m.start():]
-    return out
+        starts["pre2019"] = m.start()
+    return out, starts
 
 
 def _choose_format(t2: TableResult, t3: TableResult, t4: TableResult, stats: TableResult | None,
@@ -145,7 +173,7 @@ def parse_extracted(ex, *, title: str | None = None, meta: dict | None = None) -
 def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
     m = dict(ex.meta or {})
     m.update({k: v for k, v in (meta or {}).items() if v})
-    text = nfkc((ex.text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    text, page_lines = _normalized(ex)
     ident = report_identity(text, m, title)
     rep = ParsedReport(agency=ident["agency"], year=ident["year"], title=ident["title"],
                        publish_date=ident["publish_date"])
@@ -169,8 +197,9 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
     for i, grid in enumerate(ex.tables or []):
         kind = _classify_grid(grid)
         if kind:
-            grid_rows.setdefault(kind, []).extend(rows_from_grid(grid, ids_list[i] if i < len(ids_list) else None))
-    regions = _regions(text, secs)
+            grid_rows.setdefault(kind, []).extend(
+                rows_from_grid(grid, ids_list[i] if i < len(ids_list) else None, i + 1))
+    regions, region_starts = _regions(text, secs)
     # glued digits are a property of how the document was flattened: decide once for all its tables
     glued = looks_glued("\n".join(regions[k] for k in ("t2", "t3", "t4", "pre2019") if k in regions))
     rows: dict[str, list[Row]] = {}
@@ -178,7 +207,7 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
         if kind in grid_rows:
             rows[kind] = grid_rows[kind]
         elif kind in regions:
-            rows[kind] = _text_rows(regions[kind], glued)
+            rows[kind] = _text_rows(regions[kind], glued, text.count("\n", 0, region_starts[kind]) + 1)
         else:
             rows[kind] = []
 
@@ -227,6 +256,7 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
             if missing:
                 rep.problems.append("tables not found: " + ", ".join(missing))
             rep.status = PARTIAL if missing or any(t.incomplete for t in found) else PARSED
+            impute(rep, t3.printed_rows, t3.fmt or fmt, t4.found)
             rep.checks = table_checks(rep, t3.printed_rows, t3.fmt or fmt, t4.found)
             rep.checks.append(text_check(rep, text))
     elif fmt == "pre2019":
@@ -250,4 +280,16 @@ def _parse(ex, title: str | None, meta: dict | None) -> ParsedReport:
         else:
             rep.status = NOT_A_REPORT
             rep.problems.append("not an annual report: no title, sections or tables of a 政府信息公开工作年度报告")
+    if page_lines:
+        _pages(rep.cells, page_lines)
     return rep
+
+
+def _pages(cells: dict[str, Cell], page_lines: list[int]) -> None:
+    """The PDF page of every cell read from a text line."""
+    for cell in cells.values():
+        src = cell.source
+        if src is not None:
+            line = cell.line if cell.line is not None else src.line
+            if line is not None:
+                cell.page = bisect_right(page_lines, line)

@@ -9,25 +9,36 @@ Three readers, one output:
   are kept as pending label text for the next value row (wrapped labels, P-M1, H-M1).
 - ``rows_from_glued``: text where a table's cells were concatenated (H-M7): every digit group that
   touches label text is one row's values, whitespace inside it a (weak) separator.
+
+Every row says where it was read (the provenance its cells carry): its reader (``Row.source``:
+``grid``, ``text_runs`` — a line holding the row's cells —, ``cell_per_line`` — values on lines of
+their own —, ``glued``), the grid's table and row, or the text line, and per value its grid column or
+line (``Row.pos``). Keeping them costs a list append per cell.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .normalize import PAGE_LINE, nfkc, parse_value, squash
 from .schema import RowDef
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     label: str                      # squashed label text (wrapped/pending parts included)
     values: list[str]               # raw value cells in order ('' = a blank grid cell)
     glued: bool = False             # values are whitespace tokens of concatenated digits
     span: list[str] | None = None   # tab-separated line: cells from first to last value, blanks kept
     context: str = ""               # squashed header text seen since the previous value row
-    source: str = "text"            # grid / text / glued
+    source: str = "text_runs"       # the reader: grid / text_runs / cell_per_line / glued (model.READERS)
+    # where it was read (1-based): the grid (table, row) or the text line; ``pos`` per value: its grid
+    # column (grid) or its line (text readers); ``raw_line`` the text line of a text_runs row
+    table: int | None = None
+    row: int | None = None
+    line: int | None = None
+    pos: list[int] | None = None
+    raw_line: str = ""
 
     def text(self) -> str:
         return self.context + self.label
@@ -35,15 +46,27 @@ class Row:
 
 # ---- keyword matching -----------------------------------------------------------------------------
 
-@lru_cache(maxsize=16)
+_FLAT: dict[int, tuple] = {}
+
+
 def _flat(defs: tuple[RowDef, ...]) -> tuple[tuple, tuple[int, ...]]:
-    """(keyword, def index, exclusions) in def order, and where each def's keywords start."""
+    """(keyword, def index, exclusions) in def order, and where each def's keywords start.
+
+    Cached by the identity of ``defs`` (the schema's cached tuples): hashing a tuple of dataclasses on
+    every call cost more than the matching."""
+    hit = _FLAT.get(id(defs))
+    if hit is not None and hit[0] is defs:
+        return hit[1]
     flat, starts = [], []
     for i, d in enumerate(defs):
         starts.append(len(flat))
         flat.extend((kw, i, d.exclude) for kw in d.keywords)
     starts.append(len(flat))
-    return tuple(flat), tuple(starts)
+    out = (tuple(flat), tuple(starts))
+    if len(_FLAT) > 64:
+        _FLAT.clear()
+    _FLAT[id(defs)] = (defs, out)
+    return out
 
 
 def best_match(label: str, defs: tuple[RowDef, ...], start: int = 0, stop: int | None = None) -> int | None:
@@ -77,14 +100,16 @@ def detect(text_sq: str, rule: tuple[tuple[str, ...], tuple[str, ...], int]) -> 
 
 # ---- grids ----------------------------------------------------------------------------------------
 
-def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None) -> list[Row]:
-    """Rows of a grid. ``ids`` gives each position's source cell (same id = same merged cell)."""
+def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None, table: int | None = None) -> list[Row]:
+    """Rows of a grid. ``ids`` gives each position's source cell (same id = same merged cell);
+    ``table`` is the grid's 1-based place among the document's tables (provenance)."""
     rows: list[Row] = []
     pending: list[str] = []
     prev: list[int] | None = None
     for r, cells in enumerate(grid):
         rid = ids[r] if ids is not None and r < len(ids) else None
         own: list[str] = []
+        cols: list[int] = []
         if rid is not None and len(rid) == len(cells):
             above = prev if prev is not None and len(prev) == len(rid) else None
             last = None
@@ -95,11 +120,13 @@ def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None) ->
                 if above is not None and above[c] == cid:
                     continue            # rowspan continuation: belongs to a row above
                 own.append(cells[c])
+                cols.append(c + 1)
         else:
             for c, text in enumerate(cells):
                 if c and text == cells[c - 1] and parse_value(text) is None:
                     continue            # no identity grid: collapse repeated label text only (values may repeat)
                 own.append(text)
+                cols.append(c + 1)
         prev = rid
         k = len(own)
         while k and parse_value(own[k - 1]) is not None:
@@ -107,7 +134,8 @@ def rows_from_grid(grid: list[list[str]], ids: list[list[int]] | None = None) ->
         values = [t.strip() for t in own[k:]]
         label = squash("".join(t for t in own[:k] if parse_value(t) is None))
         if values and (label or any(values)):
-            rows.append(Row(label, values, context=squash("".join(pending)) if pending else "", source="grid"))
+            rows.append(Row(label, values, context=squash("".join(pending)) if pending else "", source="grid",
+                            table=table, row=r + 1, pos=cols[k:]))
             pending = []
         elif label:
             pending.append(label)
@@ -155,21 +183,26 @@ def _split_line(line: str) -> tuple[str, list[str], list[str] | None]:
     return label, values, span
 
 
-def rows_from_lines(text: str) -> list[Row]:
+def rows_from_lines(text: str, line0: int = 1) -> list[Row]:
+    """Rows of text lines; ``line0`` is the line number of the text's first line (provenance)."""
     rows: list[Row] = []
     pending: list[str] = []
     cur: Row | None = None
     collecting = False
-    for line in text.split("\n"):
+    for n, line in enumerate(text.split("\n"), line0):
         if not line.strip() or PAGE_LINE.match(line):
             continue
         label, values, span = _split_line(line)
         if values and not label and collecting and cur is not None:
             cur.values.extend(values)      # one cell per line (H-M1) or values wrapped to a new line
+            cur.pos.extend([n] * len(values))
             cur.span = None
+            cur.source = "cell_per_line"
             continue
         if values:
-            cur = Row(squash("".join(pending) + label), values, span=span)
+            cur = Row(squash("".join(pending) + label), values, span=span,
+                      source="text_runs" if label or len(values) > 1 else "cell_per_line",
+                      line=n, pos=[n] * len(values), raw_line=line.strip())
             rows.append(cur)
             pending = []
             collecting = True
@@ -197,10 +230,12 @@ def looks_glued(region: str) -> bool:
     return hits >= 3 and hits * 4 >= len(lines)
 
 
-def rows_from_glued(text: str) -> list[Row]:
+def rows_from_glued(text: str, line0: int = 1) -> list[Row]:
+    """Rows of glued digits; ``line0`` is the line number of the text's first line (provenance)."""
     text = nfkc(text)
     rows: list[Row] = []
     prev_end = 0
+    counted, line = 0, line0
     for m in _GROUP.finditer(text):
         g = m.group(0)
         start, end = m.start(), m.end()
@@ -216,9 +251,11 @@ def rows_from_glued(text: str) -> list[Row]:
         if _NARRATIVE_UNIT.match(text, start + len(core)):
             continue  # "2013年", "共收到申请3件", "7700余条": a number in a sentence, not a cell
         label = squash(text[prev_end:start])
+        line += text.count("\n", counted, start)
+        counted = start
         if not label and rows:
             rows[-1].values.extend(core.split())   # nothing between two digit runs: one row's cells
         else:
-            rows.append(Row(label, core.split(), glued=True, source="glued"))
+            rows.append(Row(label, core.split(), glued=True, source="glued", line=line))
         prev_end = end
     return rows

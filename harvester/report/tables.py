@@ -10,8 +10,8 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .decode import MAX_CANDIDATES, TooManyReadings, Vector, candidates, glued_candidates
-from .model import Cell
-from .normalize import Value
+from .model import MAX_KEPT_READINGS, Cell, Source
+from .normalize import Value, parse_value
 from .rows import Row, best_match
 from .schema import (pre2019_defs, table2_cells_by_row, table2_format_markers, table2_row_defs, table3_columns,
                      table3_row_defs, table4_cell_ids)
@@ -34,18 +34,78 @@ class TableResult:
     found: bool = False
 
 
-def _cell(v: Value | None, flags: list[str] | None = None, unit: str | None = None) -> Cell:
+def _cell(v: Value | None, flags: list[str] | None = None, unit: str | None = None,
+          src: Source | None = None, at: tuple | None = None) -> Cell:
+    col, line = at if at is not None else (None, None)
     if v is None:
-        return Cell(None, "", unit, list(flags) if flags else [])
+        return Cell(None, "", unit, list(flags) if flags else [], False, src, col, line)
     kind = v.kind
     f = list(flags) if flags else []
     if kind != "number":
         f.append(kind)          # blank / marker
-    return Cell(v.value, v.raw, v.unit or unit, f)
+    return Cell(v.value, v.raw, v.unit or unit, f, False, src, col, line)
 
 
-def _empty(flag: str, unit: str | None = None) -> Cell:
-    return Cell(None, "", unit, [flag])
+def _empty(flag: str, unit: str | None = None, src: Source | None = None) -> Cell:
+    return Cell(None, "", unit, [flag], False, src)
+
+
+# ---- provenance -----------------------------------------------------------------------------------
+
+_GLUED_LABEL = 16
+
+def _source(row: Row, readings: list[Vector] | None = None) -> Source:
+    """Where ``row`` was read, with its readings when there were several (glued digits, one value too many)."""
+    if row.source == "grid":
+        text = ""
+    elif row.glued:                 # the digits and the end of the text before them (headers run into it)
+        label = row.label if len(row.label) <= _GLUED_LABEL else "…" + row.label[-_GLUED_LABEL:]
+        text = label + " ".join(row.values)
+    else:
+        text = row.raw_line
+    if readings and len(readings) > 1:
+        kept = tuple(tuple(x.raw for x in vec) for vec in readings[:MAX_KEPT_READINGS])
+        return Source(row.source, row.table, row.row, row.line, text, kept, len(readings))
+    return Source(row.source, row.table, row.row, row.line, text)
+
+
+def _norm_raw(text: str) -> str:
+    v = parse_value(text)
+    return v.raw if v is not None else text
+
+
+def _value_indexes(row: Row, vec: Vector) -> list[int | None]:
+    """Which of the row's cells each value of ``vec`` is. The vector is a subsequence of the cells in
+    order (a spacer cell before the values dropped, one value too many dropped), so values are matched
+    to cells with their text from the right; a blank of a text line's span is no cell (None)."""
+    vals = row.values
+    if len(vals) == len(vec):       # the common case: one value per cell
+        return list(range(len(vec)))
+    out: list[int | None] = [None] * len(vec)
+    k = len(vals) - 1
+    has_blank = "" in vals
+    for i in range(len(vec) - 1, -1, -1):
+        x = vec[i].raw
+        if x == "" and not has_blank:
+            continue
+        while k >= 0 and _norm_raw(vals[k]) != x:
+            k -= 1
+        if k < 0:
+            break
+        out[i] = k
+        k -= 1
+    return out
+
+
+def _places(row: Row, vec: Vector) -> list[tuple]:
+    """(col, line) of each value of ``vec``: grid — its grid column; text readers — its place in the
+    row and its line."""
+    if row.glued or row.pos is None:
+        return [(i + 1, row.line) for i in range(len(vec))]
+    pos = row.pos
+    if row.source == "grid":
+        return [(None if j is None else pos[j], None) for j in _value_indexes(row, vec)]
+    return [(i + 1, row.line if j is None else pos[j]) for i, j in enumerate(_value_indexes(row, vec))]
 
 
 # ---- table 三 -------------------------------------------------------------------------------------
@@ -120,6 +180,7 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     # candidates per row, filtered by the row sum (H2)
     fixed: dict[str, Vector] = {}
     multi: dict[str, list[Vector]] = {}
+    readings: dict[str, list[Vector]] = {}
     kinds = ("int",) * k
     for rid, row in assigned.items():
         cands = candidates(row, kinds)
@@ -132,6 +193,7 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
             res.incomplete = True
             continue
         if len(cands) > 1:
+            readings[rid] = cands
             ok = [c for c in cands if _h2_ok(c)]
             cands = ok or cands
         if len(cands) == 1:
@@ -162,16 +224,17 @@ def map_t3(rows: list[Row], prior: str | None) -> TableResult:
     for rid in expected:
         row = assigned.get(rid)
         ids = _t3_ids(rid)
+        src = _source(row, readings.get(rid)) if row is not None else None
         if rid in fixed:
-            flags = ["glued"] if row is not None and row.glued else []
-            if row is not None and not row.glued and len(row.values) == k + 1:
+            flags = ["glued"] if row.glued else []
+            if not row.glued and len(row.values) == k + 1:
                 flags.append("extra_value_dropped")
-            for cid, v in zip(ids, fixed[rid]):
-                res.cells[cid] = _cell(v, flags)
+            for cid, v, at in zip(ids, fixed[rid], _places(row, fixed[rid])):
+                res.cells[cid] = _cell(v, flags, None, src, at)
         else:
             flag = "ambiguous" if rid in multi else "missing"
             for cid in ids:
-                res.cells[cid] = _empty(flag)
+                res.cells[cid] = _empty(flag, None, src)
     res.printed_rows = [rid for rid in expected if rid in assigned]
     missing = [rid for rid in expected if rid not in assigned]
     if missing:
@@ -217,6 +280,7 @@ def map_t4(rows: list[Row]) -> TableResult:
     glued = any(r.glued for r in value_rows)
     if glued:
         toks = [t for r in value_rows for t in r.values]
+        merged = Row(value_rows[0].label, toks, True, source="glued", line=value_rows[0].line)
         try:
             cands = glued_candidates(toks, kinds) or glued_candidates(toks, kinds, ignore_spaces=True)
         except TooManyReadings:
@@ -224,24 +288,36 @@ def map_t4(rows: list[Row]) -> TableResult:
     else:
         exact = [r for r in value_rows if len(r.values) == k]
         pool = exact[-1:] if exact else value_rows
-        merged = Row("", [v for r in pool for v in r.values], span=pool[-1].span if len(pool) == 1 else None,
-                      source=pool[-1].source)
+        first, last = pool[0], pool[-1]
+        pos = None if any(r.pos is None for r in pool) else [p for r in pool for p in r.pos]
+        merged = Row("", [v for r in pool for v in r.values], span=last.span if len(pool) == 1 else None,
+                     source=last.source if len(pool) == 1 else "cell_per_line" if first.source != "grid" else "grid",
+                     table=first.table, row=first.row, line=first.line, pos=pos, raw_line=first.raw_line)
         cands = candidates(merged, kinds)
+    all_readings = cands
     if cands is None:            # too many readings to decide
         uniq: dict = {"too many": None, "readings": None}
     else:
         if len(cands) > 1:
             cands = [c for c in cands if _h4_ok(c)] or cands
         uniq = {tuple(x.value for x in c): c for c in cands}
+    src = _source(merged, all_readings)
     if len(uniq) == 1:
         vec = next(iter(uniq.values()))
-        for cid, v in zip(ids, vec):
-            res.cells[cid] = _cell(v, ["glued"] if glued else [])
+        if not glued and merged.source == "grid" and len(pool) > 1:   # values from several grid rows
+            owners = [(r, j) for r in pool for j in range(len(r.values))]
+            srcs = {id(r): _source(r) for r in pool}
+            for cid, v, j in zip(ids, vec, _value_indexes(merged, vec)):
+                r, jj = owners[j] if j is not None else (first, None)
+                res.cells[cid] = _cell(v, [], None, srcs[id(r)], (None if jj is None else r.pos[jj], None))
+            return res
+        for cid, v, at in zip(ids, vec, _places(merged, vec)):
+            res.cells[cid] = _cell(v, ["glued"] if glued else [], None, src, at)
         return res
     n = sum(len(r.values) for r in value_rows)
     flag = "ambiguous" if len(uniq) > 1 else "missing"
     for cid in ids:
-        res.cells[cid] = _empty(flag)
+        res.cells[cid] = _empty(flag, None, src)
     res.incomplete = True
     if flag == "missing":
         res.problems.append(f"T4 incomplete: {n} value cells for {k} (extraction lost cells; not guessed)")
@@ -319,13 +395,14 @@ def map_t2(rows: list[Row], prior: str | None, region_sq: str = "") -> TableResu
             if len(ids) == 1 and len(set(vals)) == 1:
                 vals = vals[:1]   # one value cell spanning 3 columns, repeated by a reader without span info
         cands = candidates(Row(row.label, list(vals), row.glued, row.span, source=row.source), kinds)
+        src = _source(row, cands)
         if cands is not None and len(cands) == 1:
-            for cid, v, u in zip(ids, cands[0], units):
-                res.cells[cid] = _cell(v, ["glued"] if row.glued else [], u)
+            for cid, v, u, at in zip(ids, cands[0], units, _places(row, cands[0])):
+                res.cells[cid] = _cell(v, ["glued"] if row.glued else [], u, src, at)
             continue
         flag = "glued_ambiguous" if row.glued else "missing"
         for cid, u in zip(ids, units):
-            res.cells[cid] = _empty(flag, u)
+            res.cells[cid] = _empty(flag, u, src)
         res.incomplete = True
         if row.glued:
             n = f"{len(cands)}" if cands is not None else "too many"
@@ -366,15 +443,15 @@ def map_pre2019(rows: list[Row], region_sq: str) -> TableResult:
             if ncols == 2:
                 cands = [c for c in cands if c[0].value <= c[1].value]
             uniq = {tuple(x.value for x in c): c for c in cands}
+            src = _source(row, list(uniq.values()))
             if len(uniq) == 1:
-                res.cells[d.id] = _cell(next(iter(uniq.values()))[0], ["glued"])
+                res.cells[d.id] = _cell(next(iter(uniq.values()))[0], ["glued"], None, src, (1, row.line))
             else:
-                res.cells[d.id] = _empty("glued_ambiguous")
+                res.cells[d.id] = _empty("glued_ambiguous", None, src)
                 ambiguous.append(f"{d.id} '{''.join(row.values)}' ({len(uniq)} readings)")
             continue
-        from .normalize import parse_value
         v = parse_value(row.values[0]) or Value(None, row.values[0], None, "marker")
-        res.cells[d.id] = _cell(v)
+        res.cells[d.id] = _cell(v, None, None, _source(row), _places(row, (v,))[0])
     if ambiguous:
         res.incomplete = True
         res.problems.append("statistics table: glued digits with several readings, left empty: " + "; ".join(ambiguous))

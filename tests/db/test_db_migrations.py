@@ -151,3 +151,42 @@ def test_migration_files_are_package_data():
     for path in needed:
         assert path in covered, f"{path.relative_to(pkg)} is not package data"
     assert os.path.isfile(pkg / "alembic.ini")
+
+
+def test_0006_adds_cell_provenance_to_existing_cells_and_downgrades(db_url, tmp_path):
+    """Cells stored before 0006 keep their values, are not imputed and have no location until a reparse;
+    downgrading to 0003 drops the columns again."""
+    from alembic import command
+
+    from harvester.db.engine import alembic_config
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0003")
+            conn.execute(text("INSERT INTO sites (site_id, name, province, city, county, updated_at) "
+                              "VALUES ('s', 's', '', '', '', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO agencies (id, name, norm_name, province, city, county, created_at) "
+                              "VALUES (1, 'a', 'a', '', '', '', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO reports (id, agency_id, year, created_at, updated_at) "
+                              "VALUES (1, 1, 2024, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO cells (report_id, cell_id, value, raw) VALUES (1, 'apply.new.total', 7, '7')"))
+    finally:
+        engine.dispose()
+    store = Store(db_url, archive_root=tmp_path / "a")
+    try:
+        assert "0006" in store.applied_migrations
+        cell = store.cells(1)["apply.new.total"]
+        assert (cell.value, cell.raw, cell.imputed, cell.source, cell.page) == (7, "7", False, None, None)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM cells WHERE NOT imputed")).scalar_one() == 1
+    finally:
+        store.close()
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0003")
+        columns = {c["name"] for c in inspect(engine).get_columns("cells")}
+        assert columns == {"report_id", "cell_id", "value", "raw", "unit", "flags"}
+    finally:
+        engine.dispose()

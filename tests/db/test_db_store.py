@@ -321,6 +321,41 @@ def test_iter_archived_documents(sites):
 
 # ---------------------------------------------------------------- parse results
 
+CASES = Path(__file__).resolve().parents[1] / "report" / "cases"
+PDF = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "real" / "huaian-2024-淮安市人民政府.pdf"
+
+
+@pytest.mark.parametrize("doc", [CASES / "blank-rows-gov2021.html", PDF], ids=["html", "pdf"])
+def test_cells_keep_imputed_and_provenance(sites, doc):
+    """imputed, the document's SHA-256 and every cell's location survive the database (both dialects)."""
+    import hashlib
+
+    from harvester.report import parse_bytes
+
+    data = doc.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    parsed = parse_bytes(data)
+    assert parsed.document_sha256 is None                  # parse_bytes alone does not hash: the report's is used
+    rid, _ = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024,
+                                 fields={**FIELDS, "document_sha256": sha.upper()}, parsed=parsed)
+    stored = sites.cells(rid)
+    assert set(stored) == set(parsed.cells)
+    for cid, cell in parsed.cells.items():
+        got = stored[cid]
+        assert (got.value, got.raw, got.flags, got.imputed) == (cell.value, cell.raw, cell.flags, cell.imputed), cid
+        assert got.provenance() == cell.provenance(), cid
+    assert sites.cell_documents(rid) == {sha}
+    imputed = [c for c in parsed.cells.values() if c.imputed]
+    assert (len(imputed) > 50) == (doc.suffix == ".html")
+    with sites.engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(CellRow)
+                         .where(CellRow.report_id == rid, CellRow.imputed.is_(True))).scalar_one()
+        pages = set(conn.execute(select(CellRow.src_page).where(CellRow.report_id == rid,
+                                                                CellRow.value.is_not(None))).scalars())
+    assert n == len(imputed)
+    assert pages == ({None} if doc.suffix == ".html" else {3, 4, 5})
+
+
 def test_save_parse_replaces_cells(sites):
     rid, _ = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024, fields=FIELDS)
     first = parsed_report({"a.total": 12, "b.neg": -18, "c.blank": None, "d.money": Cell(2.5, "2.5万元", "万元", ["glued"])},

@@ -162,7 +162,7 @@ def test_export_has_the_promised_shape(crawled):
     provinces = {s.province for s in crawled["running"].world.sites}
     assert len(files) == len(provinces)
     head = ["province", "city", "county", "agency", "year", "report_format", "title", "publish_date", "index_no",
-            "publisher", "url", "document_url", "parse_status", "failed_checks",
+            "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
             "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status"]
     total = 0
     for name in files:

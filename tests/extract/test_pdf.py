@@ -231,6 +231,37 @@ def test_generated_multipage_report(pdfgen):
     assert ext.text.count("\n\n") == 2  # pages separated by a blank line
 
 
+def test_page_starts(pdfgen):
+    """Each page's text starts at its offset: the multi-page report, a page without text (scanned) and
+    the real reports (every page's first own line; a paragraph continued from the page before counts
+    to that page)."""
+    ext = extract_pdf(pdfgen.make_report_pdf(pages=3))
+    assert len(ext.page_starts) == 3 and ext.page_starts[0] == 0
+    for p, start in enumerate(ext.page_starts):
+        assert ext.text[start:].startswith(f"某某县人民政府2024年政府信息公开工作年度报告\n（一）第{p + 1}页第1段")
+    mixed = extract_pdf(pdfgen.make_mixed_pdf(text_pages=2, image_pages=1))
+    # page 2's heading continues page 1's last line (joined across the break): page 2 starts after it
+    second = mixed.text.index("一、总体情况（第2页）")
+    assert mixed.page_starts[:2] == [0, mixed.text.index("\n", second) + 1]
+    assert mixed.page_starts[2] == len(mixed.text)          # the scanned page has no text of its own
+
+
+def test_page_starts_of_real_reports(extracted, real_pdfs):
+    import pypdfium2 as pdfium
+    for name, ext in extracted.items():
+        pdf = pdfium.PdfDocument(real_pdfs[name])
+        try:
+            assert len(ext.page_starts) == len(pdf) and ext.page_starts == sorted(ext.page_starts)
+            for i, start in enumerate(ext.page_starts):
+                own = ext.text[start:ext.page_starts[i + 1] if i + 1 < len(pdf) else None]
+                words = own.replace("\t", "\n").split("\n")
+                first = next(w for w in words if len(w.strip()) >= 2).strip()[:6]
+                page = pdf[i].get_textpage().get_text_range().replace("\r", "").replace("\n", "").replace(" ", "")
+                assert first.replace(" ", "") in page, (name, i + 1, first)
+        finally:
+            pdf.close()
+
+
 def test_generated_rotated_page(pdfgen):
     ext = extract_pdf(pdfgen.make_rotated_pdf())
     lines = ext.text.split("\n")

@@ -42,6 +42,22 @@ def test_H1_balance_fails_on_the_broken_column(cells):
     assert set(rep.failed_checks) == {"t3.balance.research", "t3.balance.total"}
 
 
+def test_a_failed_check_names_the_cells_and_the_arithmetic(cells):
+    bad = dict(cells)
+    bad.update({"apply.new.natural_person": 12, "apply.carried_over.natural_person": 3,
+                "apply.total.natural_person": 14, "apply.carry_forward.natural_person": 0})
+    rep = parse_bytes(to_html("gov2021", bad).encode())
+    h1 = next(c for c in rep.checks if c.id == "t3.balance.natural_person")
+    assert h1.status == FAIL
+    assert h1.detail == ("一 + 二 = 三(七) + 四: 12 + 3 ≠ 14 + 0; apply.new.natural_person=12, "
+                         "apply.carried_over.natural_person=3, apply.total.natural_person=14, "
+                         "apply.carry_forward.natural_person=0")
+    h3 = next(c for c in rep.checks if c.id == "t3.results.natural_person")   # 17 terms: non-zero ones named
+    parts = [k for k in h3.cells[1:] if bad[k]]
+    assert h3.status == FAIL and f"14 ≠ {' + '.join(str(bad[k]) for k in parts)} + 0×" in h3.detail
+    assert all(f"{k}={bad[k]}" in h3.detail for k in parts) and "=0" not in h3.detail
+
+
 def test_H4_block_sum_fails(cells):
     bad = dict(cells)
     bad["appeal.lit_direct.total"] += 1

@@ -19,6 +19,11 @@ from harvester.report import AMBIGUOUS, FAIL, NOT_ASSESSABLE, PASS, parse_bytes,
 from harvester.report.schema import table4_cell_ids
 
 
+def rows_of_t2(cid: str) -> tuple:
+    from harvester.report.schema import table2_cells_by_row
+    return table2_cells_by_row("gov2021")[cid.split(".")[1]]
+
+
 def parse_text(text: str):
     return parse_extracted(extract_text(text.encode("utf-8")))
 
@@ -278,8 +283,13 @@ def test_H_M7_glued_cells_decoded_by_arithmetic(c21):
         if cid.startswith("active."):
             cell = rep.cells[cid]
             assert cell.value in (v, None)
-            if cell.value is None:
+            if cell.value is None:           # the readings are kept in the provenance, the true one among them
                 assert "glued_ambiguous" in cell.flags
+                src = cell.source
+                assert src.reader == "glued" and src.readings > 1 and len(src.candidates) == min(src.readings, 20)
+                if src.readings <= 20:
+                    i = [d["id"] for d in rows_of_t2(cid)].index(cid)
+                    assert any(float(c[i].rstrip("万元")) == float(v) for c in src.candidates), (cid, v, src)
 
 
 def test_H_M7_glued_joint_decode_breaks_row_ties():
@@ -294,6 +304,10 @@ def test_H_M7_glued_joint_decode_breaks_row_ties():
     rep = parse_text(text)
     assert got(rep, "granted") == [33, 0, 0, 0, 0, 0, 33]
     assert_cells(rep, cells, "apply.")
+    src = rep.cells["apply.granted.natural_person"].source      # the decode keeps the readings it chose from
+    assert src.reader == "glued" and src.text.endswith("予以公开330000033")
+    assert {("33", "0", "0", "0", "0", "0", "33"), ("3", "30", "0", "0", "0", "0", "33")} <= set(src.candidates)
+    assert rep.cells["apply.granted.total"].provenance()["col"] == 7
 
 
 def test_H_M7_glued_rows_both_consistent_stay_empty():
@@ -409,3 +423,29 @@ def test_H_M7_too_many_readings_are_never_truncated_into_a_guess():
     rows = [Row(label, [long_digits], glued=True) for label in ("本年新收", "上年结转", "予以公开", "部分公开")]
     t3 = map_t3(rows, "gov2021")
     assert t3.cells["apply.new.total"].value is None and "ambiguous" in t3.cells["apply.new.total"].flags
+
+
+def test_grid_locations_after_a_spacer_cell(c21):
+    """A spacer cell before a row's values (P-M3 in a grid): each cell's table/row/column holds its text."""
+    html = to_html("gov2021", c21)
+    label = "<td colspan=\"2\"><p>（一）予以公开</p></td>"
+    assert label in html
+    ex = extract_html(html.replace(label, label + "<td><p>&nbsp;</p></td>", 1).encode())
+    rep = parse_extracted(ex)
+    assert got(rep, "granted") == row(c21, "granted")
+    for cid in [f"apply.granted.{c}" for c in COLS]:
+        cell, src = rep.cells[cid], rep.cells[cid].source
+        assert ex.tables[src.table - 1][src.row - 1][cell.col - 1].strip() == cell.raw, cid
+    assert [rep.cells[f"apply.granted.{c}"].col for c in COLS] == list(range(5, 12))   # after the spacer
+
+
+def test_table_four_values_on_two_grid_rows_keep_each_row():
+    from harvester.report.rows import Row
+    from harvester.report.tables import map_t4
+    vals = [str(v) for v in (1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 3)]
+    t4 = map_t4([Row("", vals[:10], source="grid", table=3, row=4, pos=list(range(1, 11))),
+                 Row("", vals[10:], source="grid", table=3, row=5, pos=list(range(2, 7)))])
+    ids = table4_cell_ids()
+    assert [t4.cells[i].value for i in ids] == [int(v) for v in vals]
+    assert [(t4.cells[i].source.row, t4.cells[i].col) for i in ids] == (
+        [(4, c) for c in range(1, 11)] + [(5, c) for c in range(2, 7)])

@@ -117,6 +117,19 @@ def test_browse_in_chromium(served):
             values = [float(v) for v in rows.locator("td.col-value").all_inner_texts()]
             ids = [int(v) for v in rows.locator("td.col-report_id").all_inner_texts()]
             assert list(zip(ids, values)) == expected
+            # a cell links to its document, at its page for a PDF
+            pdf = next(r for r in world.reports if r["agency"] == "淮安市人民政府" and r["year"] == 2024)
+            page.goto(base + f"/research/cells?report_id={pdf['report_id']}&cell_id=apply.new.total")
+            link = page.locator("table.rows-and-columns tbody tr td.col-document_link a")
+            assert link.get_attribute("href") == "http://127.0.0.1/js/huaian.pdf#page=4"
+            assert page.locator("td.col-src_reader").inner_text() == "text_runs"
+            blank = next(r for r in world.reports if r.get("imputed"))
+            page.goto(base + f"/research/cells?report_id={blank['report_id']}&imputed=1")
+            rows = page.locator("table.rows-and-columns tbody tr")
+            assert rows.count() == min(len(blank["imputed"]), 50)          # a page of the imputed cells
+            assert set(rows.locator("td.col-src_reader").all_inner_texts()) == {"imputed"}
+            assert set(rows.locator("td.col-document_link a").evaluate_all("els => els.map(e => e.href)")) == {
+                "http://127.0.0.1/js/sihong.html"}
             # the database itself is served too, with its reports table
             page.goto(base + f"/{db_file.stem}/reports")
             assert page.locator("table.rows-and-columns tbody tr").count() == len(world.reports)

@@ -14,7 +14,7 @@ def run(*args):
 def test_help_with_examples():
     top = run("--help")
     assert top.returncode == 0
-    for command in ("query", "browse", "coverage"):
+    for command in ("query", "show", "browse", "coverage"):
         assert command in top.stdout
         sub = run(command, "--help")
         assert sub.returncode == 0 and "Example" in sub.stdout and "--db" in sub.stdout, command
@@ -23,6 +23,7 @@ def test_help_with_examples():
 def test_errors_are_one_line(tmp_path):
     missing = tmp_path / "x.db"
     for args in (["query", "--db", f"sqlite:///{missing}", "SELECT 1"], ["coverage", "--db", f"sqlite:///{missing}"],
+                 ["show", "--db", f"sqlite:///{missing}", "7"],
                  ["coverage", "--db", "postgresql://nobody@127.0.0.1:1/x"], ["coverage", "--as-of", "2025-13-01"]):
         result = run(*args)
         assert result.returncode != 0, args

@@ -46,6 +46,9 @@ def test_statuses(research_db):
         assert {(e.agency, e.year): e.status for e in since} == expected_statuses(research_db, AS_OF, 2020)
     statuses = {e.status for e in entries}
     assert statuses == set(cov.STATUSES)        # the world shows every status
+    imputed = {(r["agency"], r["year"]): len(r["imputed"]) for r in research_db.reports if r.get("imputed")}
+    assert {(e.agency, e.year): e.imputed_cells for e in entries if e.imputed_cells} == imputed
+    assert cov.imputed_reports(entries) == len(imputed) == 1
 
 
 def test_deadlines():
@@ -69,6 +72,10 @@ def test_cli_writes_csv_and_html(research_db, tmp_path):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert {(r["agency"], int(r["year"])): r["status"] for r in rows} == expected_statuses(research_db, AS_OF)
     assert list(rows[0]) == list(cov.CSV_COLUMNS)
+    assert sum(1 for r in rows if r["imputed_cells"] not in ("", "0")) == 1
+    assert "reports with imputed cells: 1" in result.output
+    page = (out / "coverage.html").read_text(encoding="utf-8")
+    assert '<span id="imputed">reports with imputed cells: 1</span>' in page and "imputed cells: " in page
     again = CliRunner().invoke(main, args, catch_exceptions=False)
     assert again.exit_code == 0 and (out / "coverage.csv").read_bytes() == raw      # deterministic
     for province in ("浙江", "xx"):

@@ -55,6 +55,32 @@ def test_cells_long_with_labels(research_db):
     assert len(everything) == sum(len(r["cells"]) for r in research_db.reports if r["province"] == "福建省")
 
 
+def test_imputed_cells_can_be_filtered_out(research_db):
+    with_imputed = [r for r in research_db.reports if r.get("imputed")]
+    assert len(with_imputed) == 1 and len(with_imputed[0]["imputed"]) > 50
+    rep = with_imputed[0]
+    with hr.open_db(research_db.url) as db:
+        listed = db.report_list().set_index("report_id")
+        assert {i: v for i, v in listed["imputed_cells"].items() if v} == {rep["report_id"]: ";".join(
+            c for c in all_cell_ids() if c in rep["imputed"])}
+        wide = db.reports(imputed=False).set_index("report_id")
+        full = db.reports().set_index("report_id")
+        for cid in rep["imputed"]:
+            assert full.loc[rep["report_id"], cid] == 0 and math.isnan(wide.loc[rep["report_id"], cid])
+        kept = [c for c in all_cell_ids() if c in rep["cells"] and c not in rep["imputed"] and rep["cells"][c] is not None]
+        assert all(wide.loc[rep["report_id"], c] == rep["cells"][c] for c in kept)
+        cells = db.cells()
+        some = db.cells(imputed=False)
+    assert len(cells) - len(some) == len(rep["imputed"]) and not some["imputed"].any()
+    mine = cells[cells["report_id"] == rep["report_id"]].set_index("cell_id")
+    assert set(mine.index[mine["imputed"]]) == set(rep["imputed"])
+    assert set(mine.loc[rep["imputed"], "src_reader"]) == {"imputed"}
+    read = mine[mine["value"].notna() & ~mine["imputed"]]
+    assert set(read["src_reader"]) == {"grid"} and read["src_table"].notna().all() and read["src_col"].notna().all()
+    assert set(mine["document_url"]) == {"http://127.0.0.1/js/sihong.html"}
+    assert mine["document_sha256"].str.len().eq(64).all()
+
+
 def test_checks(research_db):
     failed = hr.checks(research_db.url, status="fail")
     expected = sorted((r["report_id"], c) for r in research_db.reports for c in r["failed"])
