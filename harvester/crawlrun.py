@@ -112,7 +112,7 @@ class SiteStats:
                 return NO_COLUMN, "; ".join(self.column_errors[:3])
             return NO_COLUMN, "no link to a 政府信息公开年报 column was found from the start page"
         if not self.reports_listed:
-            return NO_REPORTS, f"the report column ({min(self.column_urls)}) lists no annual report"
+            return NO_REPORTS, f"the report column ({min(self.column_roots or self.column_urls)}) lists no annual report"
         if self.reports["failed"] >= self.report_items and not self.known_listed:
             return NO_REPORTS, (f"{self.report_items} report pages listed, none could be stored "
                                 f"({self.reports['failed']} failed: see the no_year / no_agency events)")

@@ -26,6 +26,7 @@ loops) make the site `blocked`, soft 404s are not reports.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 import scrapy
@@ -94,6 +95,7 @@ class ReportsSpider(scrapy.Spider):
         spider._entries = {}          # site -> entry pages answered, (url, hops)
         spider._entry_rendered = set()
         spider._api_columns = {}      # site -> columns a remembered API lists
+        spider._listed_documents = set()   # list items that are files, requested this run
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -405,6 +407,7 @@ class ReportsSpider(scrapy.Spider):
             fetches = fetches + fragments
             page_set |= {f.url for f in fragments}
         if not api and not fetches and not frames and not response.meta.get("rendered") \
+                and key not in self._api_columns.get(sid, ()) \
                 and not any(is_report_title(i.title) for i in items) and adapter.needs_browser(response):
             req = self._render(response.url, self.parse_column, column_meta, "the page builds its list with JavaScript")
             if req is not None:
@@ -422,7 +425,9 @@ class ReportsSpider(scrapy.Spider):
                     st.known_listed += 1
                     continue
                 if item.is_document:
-                    yield self._document_item_request(site, item, response.url)
+                    if item.url not in self._listed_documents:     # listed twice (a page and its API): once
+                        self._listed_documents.add(item.url)
+                        yield self._document_item_request(site, item, response.url)
                 else:
                     yield scrapy.Request(item.url, callback=self.parse_detail, errback=self.on_error,
                                          meta={"site_id": sid, "role": "detail", "list_title": item.title,
@@ -437,9 +442,9 @@ class ReportsSpider(scrapy.Spider):
             under_root = root and item.url.startswith(root) and item.url != response.url
             named = bool(SUBCOLUMN_TEXT.search(item.title) or COLUMN_TEXT.search(item.title))
             if under_root or named:
-                subcolumns += 1
-                if (sid, item.url) not in self._columns:
-                    self._column_state(sid, item.url, column_meta)["named"] = named
+                if (sid, item.url) not in self._columns:       # a sibling met again is not this page's child
+                    subcolumns += 1
+                    self._column_state(sid, item.url, column_meta).update(named=named, depth=depth + 1)
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
                                      meta={**column_meta, "depth_in_column": depth + 1, "column_key": item.url})
         self._visit(response, "column", adapter.name, len(items), listed)
@@ -471,7 +476,7 @@ class ReportsSpider(scrapy.Spider):
         """What a column listed so far. `named`: reached as the report column (link text, its name, the registry,
         memory) or as a sub-column named like one — the columns a render is spent on."""
         return self._columns.setdefault((sid, key), {"reports": 0, "subcolumns": 0, "rendered": False, "answered": False,
-                                                     "named": True, "meta": dict(meta)})
+                                                     "named": True, "depth": 0, "meta": dict(meta)})
 
     # ---- when the crawl runs dry: render what still lists nothing, once -----------------------------
     def _on_idle(self):
@@ -480,8 +485,13 @@ class ReportsSpider(scrapy.Spider):
         if self.settings.get("HARVESTER_DISTRIBUTED"):
             return
         requests = []
-        for (sid, key), col in self._columns.items():
-            if col["reports"] or col["subcolumns"] or col["rendered"] or not col["answered"] or not col["named"]:
+        found = Counter()
+        for (sid, _key), col in self._columns.items():
+            found[sid] += col["reports"]
+        # the report column first, then its sub-columns; one with sub-columns only when the whole site lists nothing
+        for (sid, key), col in sorted(self._columns.items(), key=lambda kv: kv[1]["depth"]):
+            if col["reports"] or col["rendered"] or not col["answered"] or not col["named"] \
+                    or (col["subcolumns"] and found[sid]):
                 continue
             col["rendered"] = True
             req = self._render(key, self.parse_column, col["meta"], "a report column that listed no report")
