@@ -71,7 +71,7 @@ def main() -> int:
     print()
     print(f"{'variant':<16} {'value':<22} {'sites':>5} {'reports':>8} {'found':>6} {'recall':>8} {'outcome ok':>11}")
     for dim in sorted(result["variants"]):
-        if dim in ("per_page",):
+        if dim == "per_page":        # a number, not a variant
             continue
         for value, v in sorted(result["variants"][dim].items()):
             recall = f"{v['found'] / v['expected']:.1%}" if v["expected"] else "—"

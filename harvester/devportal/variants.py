@@ -599,7 +599,8 @@ def _build_listed(b: _Builder, d: dict, vs_agencies) -> None:
     s = b.site
     ext = b.spec["ext"]
     xxgk = d["xxgk"]
-    nb_dir = f"{xxgk}{d['column_dir']}/"
+    name = d["column_dir"] if d["column_dir"] != "opaque" else f"c{b.rng.randint(100000, 999999)}"
+    nb_dir = f"{xxgk}{name}/"
     col = b.column(nb_dir, d["column_name"], per_page=int(d["per_page"]), page_name=d["page_name"], ext=ext,
                    detail_ext=ext, layout=b.rng.choice(T.LAYOUTS),
                    crumbs=[("首页", "/"), ("政府信息公开", f"{xxgk}index.{ext}"), (d["column_name"], "")])
@@ -878,10 +879,10 @@ def draw_variant(family: str, seed: int) -> dict:
         d["markup"], d["item_link"] = "ul", "anchor"
     if family in ("legacy", "trs"):
         d["xxgk"] = rng.choice(["/zfxxgk/", "/xxgk/", "/gongkai/", "/zwgk/zfxxgk/"])
-        d["column_dir"] = rng.choice(["zfxxgknb", "xxgknb", "gknb", "ndbg", f"c{rng.randint(100000, 999999)}"])
+        d["column_dir"] = rng.choice(["zfxxgknb", "xxgknb", "gknb", "ndbg", "opaque"])   # opaque: c<6 digits>
     else:
         d["xxgk"] = rng.choice(["/xxgk/", "/zwgk/"])
-        d["column_dir"] = rng.choice(["nb", f"col{rng.randint(1000, 9999)}", "ndbg"])
+        d["column_dir"] = rng.choice(["nb", "opaque", "ndbg"])
     d["platform"] = rng.choice(["", {"trs": "trs", "hanweb": "hanweb", "gkmlpt": "gkmlpt"}.get(family, "generic")])
     return d
 

@@ -474,24 +474,14 @@ def _h(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()[:10]
 
 
-def _as_int(v) -> int | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return int(v)
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
-    return None
-
-
 def _top_key(data, names: tuple[str, ...], depth: int = 0):
     """A value under one of `names` in the answer's objects, not inside its lists (the records)."""
     wanted = {n.lower() for n in names}
     if not isinstance(data, dict) or depth > 4:
         return None
     for k, v in data.items():
-        if str(k).lower() in wanted and _as_int(v) is not None:
-            return _as_int(v)
+        if str(k).lower() in wanted and scriptdata.as_int(v) is not None:
+            return scriptdata.as_int(v)
     for v in data.values():
         found = _top_key(v, names, depth + 1)
         if found is not None:
@@ -544,8 +534,8 @@ class FragmentPlatform(Platform):
         if pages:
             return pages
         total = _top_key(data, TOTAL_RECORD_KEYS)
-        size = next((_as_int(v) for k, v in state.get("params", {}).items()
-                     if k.lower() in {s.lower() for s in SIZE_KEYS} and _as_int(v)), None) or n_items
+        size = next((scriptdata.as_int(v) for k, v in state.get("params", {}).items()
+                     if k.lower() in {s.lower() for s in SIZE_KEYS} and scriptdata.as_int(v)), None) or n_items
         return math.ceil(total / size) if total and size else None
 
     def page_requests(self, response) -> list[Fetch]:

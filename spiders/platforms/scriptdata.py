@@ -17,6 +17,7 @@ parser (chompjs): no regular expression here or in the adapters encodes how a va
     navigation_target(text)      the URL a snippet sends the browser to (`location.href = '…'`,
                                  `location.replace("…")`, `window.open('…')`), None when computed
     find_key(value, *names)      the first value under one of `names`, anywhere in a parsed value
+    as_int(value)                a count or page number however written (5, "5", 5.0)
     parse_data(text)             a whole response body as data: JSON, JSONP, a JS literal
 
 Values are Python data (dict, list, str, int, float, bool, None). Reading is bounded: scripts longer than
@@ -109,70 +110,60 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def _bracket_end(text: str, i: int) -> int:
-    """Index just past the bracketed expression starting at text[i] ({, [ or (); len(text) if unbalanced."""
-    stack, n, j = [_OPEN[text[i]]], len(text), i + 1
-    while j < n and stack:
-        c = text[j]
-        if c in _QUOTES:
-            j = _string_end(text, j)
-            continue
-        if c == "/":
-            end = _comment_end(text, j)
-            if end is not None:
-                j = end
-                continue
-        if c in _OPEN:
-            stack.append(_OPEN[c])
-        elif c in _CLOSE:
-            if c != stack[-1]:
-                return n
-            stack.pop()
-        j += 1
-    return j if not stack else n
+COMMENT = "//"
 
 
-def _expression_end(text: str, i: int) -> int:
-    """End of the expression starting at i: the next top-level `,`, `;`, closing bracket, or line end."""
+def _code(text: str, i: int, groups: bool = False):
+    """(position, character) of each character of code from `i` on — strings skipped, each comment given once
+    as COMMENT; with `groups`, a bracketed group is jumped over whole."""
     n, j = len(text), i
     while j < n:
         c = text[j]
         if c in _QUOTES:
             j = _string_end(text, j)
             continue
-        if c == "/":
-            end = _comment_end(text, j)
-            if end is not None:
-                return j
-        if c in _OPEN:
+        end = _comment_end(text, j) if c in "/<" else None
+        if end is not None:
+            yield j, COMMENT
+            j = end
+            continue
+        if groups and c in _OPEN:
             j = _bracket_end(text, j)
             continue
-        if c in ",;" or c in _CLOSE or c == "\n":
-            return j
+        yield j, c
         j += 1
-    return n
+
+
+def _bracket_end(text: str, i: int) -> int:
+    """Index just past the bracketed expression starting at text[i] ({, [ or (); len(text) if unbalanced."""
+    stack = [_OPEN[text[i]]]
+    for j, c in _code(text, i + 1):
+        if c in _OPEN:
+            stack.append(_OPEN[c])
+        elif c in _CLOSE:
+            if c != stack[-1]:
+                return len(text)
+            stack.pop()
+            if not stack:
+                return j + 1
+    return len(text)
+
+
+def _expression_end(text: str, i: int) -> int:
+    """End of the expression starting at i: the next top-level `,`, `;`, closing bracket, line end or comment."""
+    for j, c in _code(text, i, groups=True):
+        if c == COMMENT or c in ",;\n" or c in _CLOSE:
+            return j
+    return len(text)
 
 
 def _split_top(text: str) -> list[str]:
     """A comma-separated argument list split at its top-level commas."""
-    parts, start, j, n = [], 0, 0, len(text)
-    while j < n:
-        c = text[j]
-        if c in _QUOTES:
-            j = _string_end(text, j)
-            continue
-        if c == "/":
-            end = _comment_end(text, j)
-            if end is not None:
-                j = end
-                continue
-        if c in _OPEN:
-            j = _bracket_end(text, j)
-            continue
+    parts, start = [], 0
+    for j, c in _code(text, 0, groups=True):
         if c == ",":
             parts.append(text[start:j])
             start = j + 1
-        j += 1
     tail = text[start:]
     if tail.strip() or parts:
         parts.append(tail)
@@ -222,20 +213,9 @@ def parse_expression(expr: str) -> Any:
     """The value of one JS expression when it is a literal; Ref for an identifier, COMPUTED otherwise."""
     e = expr.strip()
     # a trailing comment (`var countPage = 2//共多少页`) is not part of the value
-    k = 0
-    while k < len(e):
-        c = e[k]
-        if c in _QUOTES:
-            k = _string_end(e, k)
-            continue
-        if c in _OPEN:
-            k = _bracket_end(e, k)
-            continue
-        end = _comment_end(e, k) if c in "/<" else None
-        if end is not None:
-            e = e[:k].rstrip()
-            break
-        k += 1
+    k = next((j for j, c in _code(e, 0, groups=True) if c == COMMENT), None)
+    if k is not None:
+        e = e[:k].rstrip()
     if not e:
         return COMPUTED
     if e.startswith("JSON.parse"):
@@ -426,17 +406,10 @@ def strings(text: str) -> Iterator[str]:
     j, n = 0, len(text or "")
     while j < n:
         c = text[j]
-        if c in _QUOTES:
-            end = _string_end(text, j)
+        end = _string_end(text, j) if c in _QUOTES else _comment_end(text, j) if c in "/<" else None
+        if end is not None and c in _QUOTES:
             yield _decode_string(text[j:end])
-            j = end
-            continue
-        if c == "/":
-            end = _comment_end(text, j)
-            if end is not None:
-                j = end
-                continue
-        j += 1
+        j = end if end is not None else j + 1
 
 
 def navigation_target(text: str) -> str | None:
@@ -474,6 +447,17 @@ def find_key(value: Any, *names: str, depth: int = 0) -> Any:
             found = find_key(v, *names, depth=depth + 1)
             if found is not None:
                 return found
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    """A count or a page number however it is written: 5, "5", 5.0; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
     return None
 
 

@@ -39,20 +39,9 @@ class Pagination:
         return names
 
 
-def _number(v) -> int | None:
-    """A page count or index however it is written: 5, "5", '5', 5.0."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return int(v)
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
-    return None
-
-
 def _kinds(args: list) -> str:
     """'n' for a number, 's' for a name, '?' for what the script computes."""
-    return "".join("n" if _number(a) is not None else "s" if isinstance(a, str) else "?" for a in args)
+    return "".join("n" if scriptdata.as_int(a) is not None else "s" if isinstance(a, str) else "?" for a in args)
 
 
 def parse_pagination(script_text: str, page_url: str = "") -> Pagination | None:
@@ -63,18 +52,18 @@ def parse_pagination(script_text: str, page_url: str = "") -> Pagination | None:
         args = [scriptdata.resolve_ref(script_text, a) for a in raw]
         kinds = _kinds(args)
         if kinds.startswith("snn") and len(args) >= 5 and kinds[3:5] == "ss":     # signature 3
-            pages, cur, name, ext = _number(args[1]), _number(args[2]), args[3], args[4]
-            records = _number(args[5]) if len(args) > 5 else None
+            pages, cur, name, ext = scriptdata.as_int(args[1]), scriptdata.as_int(args[2]), args[3], args[4]
+            records = scriptdata.as_int(args[5]) if len(args) > 5 else None
             return Pagination(3, pages, max(cur - 1, 0), str(name), str(ext), False, records)
         if kinds.startswith("nnnss"):                                                # signature 4
-            records, pages, cur = (_number(a) for a in args[:3])
+            records, pages, cur = (scriptdata.as_int(a) for a in args[:3])
             return Pagination(4, pages, cur, str(args[3]), str(args[4]), True, records)
         if kinds.startswith("nnss"):                                                 # signature 1
-            pages, cur = _number(args[0]), _number(args[1])
+            pages, cur = scriptdata.as_int(args[0]), scriptdata.as_int(args[1])
             return Pagination(1, pages, cur, str(args[2]), str(args[3]), True)
-    pages = _number(scriptdata.value_of(script_text, "countPage"))
+    pages = scriptdata.as_int(scriptdata.value_of(script_text, "countPage"))
     if pages is not None:                                                            # signature 2
-        cur = _number(scriptdata.value_of(script_text, "currentPage")) or 0
+        cur = scriptdata.as_int(scriptdata.value_of(script_text, "currentPage")) or 0
         fname = urlsplit(page_url).path.rsplit("/", 1)[-1] or "index.html"
         stem, _, ext = fname.partition(".")
         base, sep, tail = stem.rpartition("_")

@@ -157,3 +157,35 @@ def test_a_list_api_found_by_rendering_is_asked_over_http_the_next_night(crawled
     assert "0 new" in second.stdout
     found = dict(query(db, "SELECT site_id, reports_found FROM site_outcomes WHERE run_id = 2"))
     assert {sid: n for sid, n in found.items() if world.expect[sid] == "ok" and not n} == {}
+
+
+def test_without_a_browser_or_renders_left_the_alarm_says_so(tmp_path):
+    """A list only a browser shows, crawled with no browser: no reports, and the evidence says a render was
+    wanted; a site with no column and one render allowed: one render, and the limit named."""
+    from harvester.devportal.variants import VariantWorld, draw_variant, variant_site
+
+    def first_seed(family, want):
+        return next(s for s in range(500) if want(draw_variant(family, s)))
+    scripted = variant_site("scripted", first_seed("scripted", lambda d: d["delivery"] == "xhr_computed"
+                                                   and d["fate"] == "ok" and d["navigation_home"] == "links"), 0)
+    nocol = variant_site("trs", first_seed("trs", lambda d: d["fate"] == "no_column"), 1)
+    world = VariantWorld(0, [scripted.site, nocol.site], scripted.reports, [])
+    running = start_world(world, port=0)
+    try:
+        registry = write_registry(running, tmp_path / "sites.csv")
+        db = f"sqlite:///{tmp_path / 'h.db'}"
+        result = run_cli("crawl", "--sites", registry, "--db", db, "--site", scripted.site.site_id,
+                         env={"HARVESTER_BROWSER": "0"})
+        assert result.returncode == 0, result.stderr[-2000:]
+        (outcome, evidence), = query(db, "SELECT outcome, evidence FROM site_outcomes WHERE run_id = 1")
+        evidence = json.loads(evidence)
+        assert outcome == "no_reports" and evidence["render_skipped"] == ["needs_browser"] and evidence["renders"] == 0
+        assert "render wanted, not made: no browser configured" in result.stdout
+        limited = run_cli("crawl", "--sites", registry, "--db", db, "--site", nocol.site.site_id,
+                          env={"HARVESTER_MAX_RENDERS": "1"})
+        (outcome, evidence), = query(db, "SELECT outcome, evidence FROM site_outcomes WHERE run_id = 2")
+        evidence = json.loads(evidence)
+        assert outcome == "no_report_column" and evidence["renders"] == 1 and "render_limit" in evidence["render_skipped"]
+        assert "the site's renders were spent" in limited.stdout
+    finally:
+        running.stop()
