@@ -4,6 +4,8 @@ given by its dotted name so a request that carries it can be queued in Redis):
 - every XHR/fetch call and frame document the page asks for is kept with its request (URL, method, body, the
   headers that matter) in `request.meta["browser_requests"]`; the spider asks for each again over plain HTTP
   (spiders/platforms/inline.py) and remembers one that lists reports as the column's API;
+- the page is read once the network goes quiet, or after HARVESTER_RENDER_SETTLE seconds if it never does (a
+  page that polls a counter forever is read as it is by then): `settle`, a page method that does not fail;
 - a page of the site is read in the encoding its bytes have, as the crawler reads it over HTTP
   (harvester.extract.html.decode_html): a page that declares no charset, or a wrong one, is handed to the
   browser with the right one in its Content-Type — else a browser guesses windows-1252 and every title is
@@ -23,6 +25,16 @@ def _scrapy_headers(request) -> dict[str, str]:
         if values:
             out[key.decode("latin-1").lower()] = values[-1].decode("latin-1")
     return out
+
+
+async def settle(page, seconds: float) -> bool:
+    """Wait for the network to go quiet, `seconds` at most; False when it did not."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+    try:
+        await page.wait_for_load_state("networkidle", timeout=seconds * 1000)
+        return True
+    except PlaywrightTimeout:
+        return False
 
 
 async def watch_requests(page, request) -> None:

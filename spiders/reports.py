@@ -74,6 +74,24 @@ def _content_type(response) -> str:
     return ctype
 
 
+CRUMBS = ("//*[contains(@class, 'position') or contains(@class, 'crumb') or contains(@class, 'location') "
+          "or contains(@class, 'dqwz') or contains(@id, 'position') or contains(@id, 'crumb')]")
+
+
+def _page_names(response) -> list[str]:
+    """What a page calls itself: its ColumnName meta, the first part of its <title>, its breadcrumb's last step
+    (short names only: a report's own title is not a column's name)."""
+    if not _is_html(response):
+        return []
+    names = response.xpath("//meta[@name='ColumnName' or @name='columnname']/@content").getall()
+    title = norm_title(" ".join(response.xpath("//title/text()").getall()))
+    names.append(re.split(r"[_|\-—]", title, maxsplit=1)[0] if title else "")
+    for crumb in response.xpath(CRUMBS)[:1]:
+        steps = [t for t in re.split(r"[>»＞›/]", norm_title(" ".join(crumb.xpath(".//text()").getall()))) if t]
+        names.append(steps[-1] if steps else "")
+    return [norm_title(n) for n in names if n and len(norm_title(n)) <= 20 and not is_report_title(n)]
+
+
 COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment", "column_entry", "known_column",
                "conditional", "column_key")
 
@@ -242,6 +260,8 @@ class ReportsSpider(scrapy.Spider):
                                "spent (HARVESTER_MAX_RENDERS)")
             return None
         from scrapy_playwright.page import PageMethod
+
+        from spiders.capture import settle
         st.rendered += 1
         st.render_urls.append(url)
         self.ctx.event(sid, url, "rendered", f"{why}: rendering the page in the browser", level="info")
@@ -251,7 +271,8 @@ class ReportsSpider(scrapy.Spider):
                                     "playwright_context_kwargs": {"ignore_https_errors": True,
                                                                   "java_script_enabled": True},
                                     "playwright_page_init_callback": "spiders.capture.watch_requests",
-                                    "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
+                                    "playwright_page_methods": [
+                                        PageMethod(settle, self.settings.getfloat("HARVESTER_RENDER_SETTLE", 15))]})
 
     def _visit(self, response, role: str, adapter: str = "", items: int = 0, reports: int = 0,
                error: str = "") -> None:
@@ -343,11 +364,12 @@ class ReportsSpider(scrapy.Spider):
                 yield req
 
     def _looks_like_column(self, response, adapter=None) -> bool:
+        """The page is a report column: by its family's structure, or named so — its ColumnName, its <title>,
+        the last step of its breadcrumb (当前位置：首页 > … > 政府信息公开年报) — or a 年报-like path listing reports."""
         adapter = adapter or adapter_for(response)
         if adapter.is_report_column(response):
             return True
-        name = " ".join(response.xpath("//meta[@name='ColumnName' or @name='columnname']/@content").getall())
-        if COLUMN_TEXT.search(norm_title(name)):
+        if any(COLUMN_TEXT.search(name) for name in _page_names(response)):
             return True
         return bool(COLUMN_HREF.search(urlsplit(response.url).path)) and any(
             is_report_title(text) for _u, text, _a in adapter.links(response))
@@ -393,10 +415,8 @@ class ReportsSpider(scrapy.Spider):
             own = any(is_report_title(i.title) for i in items)
             fragments = inline.fragment_fetches(response, skip, forms=not own and not fetches)
             if response.meta.get("rendered"):
-                captured, frames = inline.captured_fetches(response.meta.get("browser_requests") or [], response.url)
-                captured = [f for f in captured if (f.method, urlsplit(f.url).path) not in skip | {
-                    (g.method, urlsplit(g.url).path) for g in fragments} and self._on_site(site, f.url)]
-                st.captured += [{"url": f.url, "method": f.method, "from": response.url} for f in captured]
+                captured, frames = self._captured(response.meta, response.url,
+                                                  skip | {(g.method, urlsplit(g.url).path) for g in fragments})
                 fragments += captured
             frames = [u for u in dict.fromkeys(frames + inline.frame_urls(response))
                       if self._on_site(site, u) and u not in page_set]
@@ -471,6 +491,14 @@ class ReportsSpider(scrapy.Spider):
                 yield req
         if not api and depth == 0 and not fetches and not listed and not subcolumns:
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
+
+    def _captured(self, meta: dict, url: str, skip: set) -> tuple[list[Fetch], list[str]]:
+        """The XHR/fetch calls (and frames) a rendered page made, as fetches over HTTP (kept as evidence)."""
+        site, st = self.ctx.sites[meta["site_id"]], self.ctx.site(meta["site_id"])
+        captured, frames = inline.captured_fetches(meta.get("browser_requests") or [], url)
+        captured = [f for f in captured if (f.method, urlsplit(f.url).path) not in skip and self._on_site(site, f.url)]
+        st.captured += [{"url": f.url, "method": f.method, "from": url} for f in captured]
+        return captured, frames
 
     def _column_state(self, sid: str, key: str, meta: dict) -> dict:
         """What a column listed so far. `named`: reached as the report column (link text, its name, the registry,
@@ -650,5 +678,13 @@ class ReportsSpider(scrapy.Spider):
         elif role == "column":
             st.column_errors.append(f"column {request.url}: {reason}")
         self.ctx.event(sid, request.url, kind, f"{role} page: {reason}")
+        if request.meta.get("playwright") and role == "column":
+            # the page did not load in time: the calls it made so far are still known, and are asked over HTTP
+            captured, frames = self._captured(request.meta, request.url, set())
+            yield from self._requests_for(captured, ADAPTERS["fragment"], _column_meta(request.meta), self.ctx.sites[sid])
+            for url in frames:
+                if self._on_site(self.ctx.sites[sid], url):
+                    yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                                         meta={**_column_meta(request.meta), "list_page": True})
         if role == "column":
             yield from self._fall_back(request.meta)

@@ -442,6 +442,10 @@ def _render_xhr(b: _Builder, d: dict, col: Column, entries, crumbs, *, computed:
               f"document.body.getAttribute('data-ch') + '&{page_key}=' + (1) + '&size={per}';\n"
               f"var x = new XMLHttpRequest(); x.open('GET', u); x.onload = function(){{ show(JSON.parse(x.responseText)); }};"
               f" x.send(); }})();\n{render}")
+        if d.get("network") == "polling":      # an "online now" counter asked every 300 ms: the network never rests
+            b.site.add("/api/online.json", Resource("application/json", b'{"online": 17}', role="api"))
+            js += ("\nsetInterval(function(){ var o = new XMLHttpRequest(); o.open('GET', '/api/online.json?t=' + "
+                   "Date.now()); o.send(); }, 300);")
         src = f"/js/list.{b.rng.randint(1000, 9999)}.js"
         b.site.add(src, Resource("application/javascript", js.encode("utf-8"), role="static"))
         script = f'<script src="{src}"></script>'
@@ -866,6 +870,7 @@ def draw_variant(family: str, seed: int) -> dict:
         d["pager"] = _pick(rng, ("sig1", "sig2", "sig3", "sig4"))   # the pages an iframe shows
         d["page_name"] = rng.choice(["index", "list"])
     if d["delivery"] in ("xhr", "xhr_computed"):
+        d["network"] = _pick(rng, (("quiet", 70), ("polling", 30))) if d["delivery"] == "xhr_computed" else "quiet"
         d["api_shape"] = _pick(rng, ("html", "records", "nested"))
         d["api_totals"] = _pick(rng, ("pages", "records", "none"))
         d["api_past_end"] = _pick(rng, ("empty", "repeat"))

@@ -441,8 +441,8 @@ def captured_fetches(requests: list[dict], page_url: str) -> tuple[list[Fetch], 
         params = {str(k): _scalar(v) for k, v in params.items() if _scalar(v) is not None}
         f = request_fetch(page_url, url, r.get("method", "GET"), params, json_body=json_body,
                           referer=headers.get("referer") or page_url, extra={"captured": True})
-        if all(f.url != g.url or f.body != g.body for g in fetches):
-            fetches.append(f)
+        if all((f.method, urlsplit(f.url).path) != (g.method, urlsplit(g.url).path) for g in fetches):
+            fetches.append(f)           # a call repeated (a counter polled every second) is asked once
     return fetches[:MAX_FRAGMENTS], frames[:MAX_FRAGMENTS]
 
 

@@ -41,6 +41,7 @@ def test_every_open_detail_is_drawn_in_30_seeds(world):
     assert seen["pagination"] >= {"script", "next_links", "years", "api"} and seen["pager"] >= {"sig1", "sig2", "sig3", "sig4"}
     assert seen["inline"] >= {"arr", "json_var", "js_var", "json_parse", "json_block"}
     assert seen["api_totals"] == {"pages", "records", "none"} and seen["api_past_end"] == {"empty", "repeat"}
+    assert seen["network"] == {"quiet", "polling"}
     assert seen["fate"] == {"ok", "empty_column", "no_column", "dead"}
 
 

@@ -80,3 +80,44 @@ def test_workers_evidence_is_joined():
     a, b = SiteStats(pages_visited=2, pages=[{"url": "u1"}]), SiteStats(pages_visited=1, pages=[{"url": "u2"}])
     merged = merge_stats([{"s": a.as_dict()}, {"s": b.as_dict()}])["s"]
     assert merged.pages_visited == 3 and merged.pages == [{"url": "u1"}, {"url": "u2"}]
+
+
+def test_health_and_the_run_report_show_the_evidence(tmp_path):
+    from click.testing import CliRunner
+
+    from harvester.cli import main
+    from harvester.nightly import render_markdown, run_report
+
+    db, settings = _context(tmp_path)
+    ctx = CrawlContext(settings)
+    st = ctx.site("s1")
+    st.entry_ok, st.pages_visited = True, 2
+    st.pages = [{"url": "http://127.0.0.9/", "role": "entry", "via": "http", "status": 200, "adapter": "generic",
+                 "items": 5, "reports": 0},
+                {"url": "http://127.0.0.9/", "role": "entry", "via": "render", "status": 200, "adapter": "generic",
+                 "items": 5, "reports": 0}]
+    st.candidates = [{"url": "http://127.0.0.9/xxgk/", "text": "政府信息公开", "score": 0.5}]
+    ctx.finish()
+    result = CliRunner().invoke(main, ["health", "--db", db])
+    assert result.exit_code == 1
+    assert "no_report_column" in result.output and "| 2 pages visited (2 entry)" in result.output
+    assert "candidate column «政府信息公开» http://127.0.0.9/xxgk/" in result.output
+    with Store(db) as store:
+        md = render_markdown(run_report(store, ctx.run_id))
+    assert "## Sites without reports: what was tried" in md and "via render, read as generic: 5 items" in md
+
+
+def test_a_render_does_not_slow_the_site_down():
+    """A render lets the page settle for seconds; AutoThrottle must not take that for the server's latency."""
+    from types import SimpleNamespace
+
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from spiders.middlewares import PoliteAutoThrottle
+
+    throttle = PoliteAutoThrottle(get_crawler(settings_dict={"AUTOTHROTTLE_ENABLED": True}))
+    slot = SimpleNamespace(delay=0.5, throttle=None)
+    rendered = HtmlResponse("http://h/nb/", body=b"<html></html>", flags=["playwright"])
+    throttle._adjust_delay(slot, 16.0, rendered)
+    assert slot.delay == 0.5

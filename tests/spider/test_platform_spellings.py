@@ -87,3 +87,17 @@ def test_trs_pagination_in_any_spelling(script, pages, current):
 def test_a_registry_saying_generic_does_not_hide_a_known_family():
     r = html("http://h/nb/index.html", '<ul><li><a href="./1.html">x</a></li></ul><script>createPageHTML(3, 0, "index", "html");</script>')
     assert adapter_for(r, "generic").name == "trs" and len(adapter_for(r, "generic").list_pages(r)) == 3
+
+
+def test_a_page_named_as_the_report_column_by_its_title_or_breadcrumb_is_one():
+    from spiders.reports import ReportsSpider
+
+    looks = ReportsSpider._looks_like_column
+    by_title = html("http://h/a/list.htm", "<html><head><title>信息公开年报-某县人民政府</title></head><body></body></html>")
+    by_crumb = html("http://h/a/list.htm", '<div class="position">当前位置：<a href="/">首页</a> &gt; '
+                                           '<a href="/x/">政府信息公开</a> &gt; 政府信息公开工作年度报告</div>')
+    detail = html("http://h/a/t1.htm", "<title>某县2023年政府信息公开工作年度报告_某县人民政府</title>"
+                                       '<div class="position">首页 &gt; 政府信息公开 &gt; 正文</div>')
+    portal = html("http://h/xxgk/", "<title>政府信息公开_某县人民政府</title>")
+    assert looks(None, by_title) and looks(None, by_crumb)
+    assert not looks(None, detail) and not looks(None, portal)
