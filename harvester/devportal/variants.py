@@ -29,7 +29,6 @@ script). Everything is deterministic in (family, seed). New real-world variants 
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
@@ -40,11 +39,11 @@ from urllib.parse import quote
 
 from . import templates as T
 from .faults import Request, Response
-from .families import (PROXY, JPAAS, _datastore, _downfile, _gb_frame, _hanweb_detail, _hanweb_record, _report_body,
-                       _fields, _std_meta)
+from .families import (JPAAS, PROXY, _datastore, _downfile, _fields, _gb_frame, _hanweb_detail, _hanweb_proxy,
+                       _hanweb_record, _report_body, _std_meta)
 from .reports import render_docx, render_html_body, render_pdf
 from .world import (DOCX, HTML_UTF8, PDF, Column, ExpectedReport, NoiseItem, Resource, Site, World, _abs,
-                    _attachment_body, _Builder, _static)
+                    _Builder, _static)
 
 e = T.e
 
@@ -333,9 +332,9 @@ def _frame(b: _Builder, d: dict, title: str, body: str, meta: dict | None = None
     return T.frame(b.site, title, body, meta=meta)
 
 
-def _render_links(b: _Builder, d: dict, col: Column, entries, crumbs, *, page_dir: str | None = None) -> str:
-    """List pages with the entries as links, paginated as drawn; returns the first page's path."""
-    page_dir = page_dir or col.dir
+def _render_links(b: _Builder, d: dict, col: Column, entries, crumbs) -> str:
+    """List pages (in col.dir) with the entries as links, paginated as drawn; returns the first page's path."""
+    page_dir = col.dir
     per = col.per_page
     pages = max(1, math.ceil(len(entries) / per))
     ext, name = col.ext, col.page_name
@@ -598,7 +597,7 @@ def _portal_pages(b: _Builder, d: dict, xxgk: str, nb_href: str | None, nb_text:
     _add_page(b, d, s.nav[2][1], _frame(b, d, "互动交流", "<p>建设中。</p>"), "page")
 
 
-def _build_listed(b: _Builder, d: dict, vs_agencies) -> None:
+def _build_listed(b: _Builder, d: dict, agencies) -> None:
     """TRS, legacy and scripted sites: portal pages, a report column delivered as drawn, TRS detail pages."""
     s = b.site
     ext = b.spec["ext"]
@@ -608,10 +607,9 @@ def _build_listed(b: _Builder, d: dict, vs_agencies) -> None:
     col = b.column(nb_dir, d["column_name"], per_page=int(d["per_page"]), page_name=d["page_name"], ext=ext,
                    detail_ext=ext, layout=b.rng.choice(T.LAYOUTS),
                    crumbs=[("首页", "/"), ("政府信息公开", f"{xxgk}index.{ext}"), (d["column_name"], "")])
-    col.entries = []
     county = b.spec["short"]
     if d["fate"] != "empty_column":
-        _publish_all(b, col, d, vs_agencies, lambda r, t: b.publish(col, r, t))
+        _publish_all(b, col, d, agencies, lambda r, t: b.publish(col, r, t))
     _noise(b, col, s.name, county)
     linked = _deliver(b, d, col, col.crumbs) if d["fate"] != "no_column" else None
     s.nb_dir, s.nb_path = nb_dir, linked or ""
@@ -625,7 +623,6 @@ def _build_hanweb(b: _Builder, d: dict, agencies) -> None:
     portal, nb_id = str(rng.randint(1229000000, 1229099999)), str(rng.randint(1229100000, 1229199999))
     s.nb_dir, s.nb_path = f"/col/col{nb_id}/", f"/col/col{nb_id}/index.html"
     col_name = d["column_name"]
-    entries: list[tuple[str, str, str]] = []
     col = Column(dir=s.nb_dir, name=col_name)
 
     def detail(r, doc_type):
@@ -688,7 +685,6 @@ def _build_hanweb(b: _Builder, d: dict, agencies) -> None:
     else:
         records = [_hanweb_record(h, t, dd, i) for i, (h, t, dd) in enumerate(entries)]
         handler_cols = {nb_id: {"records": records, "totalpage_lie": 1}}
-        from .families import _hanweb_proxy
         s.add(PROXY, Resource("text/xml", role="api", handler=_hanweb_proxy(s, handler_cols)))
         nextgroup = (f'<a href="{PROXY}?page=1&webid=3174&path=/&columnid={nb_id}&unitid={unit}'
                      f'&webname={quote(s.site_name)}&permissiontype=0"></a>')
