@@ -21,6 +21,7 @@ bench: setup
 	$(BIN)/python bench/bench_pdf.py
 	$(BIN)/python bench/bench_formats.py
 	$(BIN)/python bench/bench_crawl.py
+	$(BIN)/python bench/bench_variants.py
 
 clean:
 	rm -rf $(VENV) data/harvester.db* data/archive exports .pytest_cache

@@ -60,7 +60,7 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
         raise click.ClickException("the crawl did not start (see the log)")
     if not ctx.closed:  # the spider never opened or closed normally
         ctx.finish("failed")
-    return {"run_id": ctx.run_id, "outcomes": ctx.outcomes, "sites": ctx.sites}
+    return {"run_id": ctx.run_id, "outcomes": ctx.outcomes, "sites": ctx.sites, "evidence": ctx.evidence}
 
 
 def rotating_log_handler(log_file: str, settings) -> logging.Handler:
@@ -77,11 +77,22 @@ def rotating_log_handler(log_file: str, settings) -> logging.Handler:
 
 
 def print_outcomes(result: dict) -> None:
+    """Every site's outcome; under each site that is not ok, the evidence of what was tried."""
+    from harvester.crawlrun import evidence_lines
+
     click.echo(f"Crawl run {result['run_id']}: {len(result['outcomes'])} sites")
+    alarms = 0
     for sid, (outcome, reason) in sorted(result["outcomes"].items()):
         site = result["sites"].get(sid)
         name = site.name if site else sid
         click.echo(f"  {sid:<14} {name[:24]:<24} {outcome:<18} {reason}")
+        if outcome != "ok":
+            alarms += 1
+            for line in evidence_lines((result.get("evidence") or {}).get(sid)):
+                click.echo(f"      | {line}")
+    if alarms:
+        click.echo(f"ALARM: {alarms} sites yielded no reports (or half of last time's) and need a person — "
+                   "`harvester health` lists them")
 
 
 def print_summary(db_url: str) -> None:
@@ -252,8 +263,10 @@ def health(db_url, show_all, as_json):
 
     \b
     From the run history in the database: each site's latest outcome and reason, how many runs in a row
-    it has failed, when it last worked, and how many reports are stored for it. A site whose crawl
-    finds nothing where an earlier run found reports is `layout_changed`: the alarm for a broken spider.
+    it has failed, when it last worked, how many reports are stored for it, and the evidence of its latest
+    run (pages visited and what each listed, renders, captured browser calls, column candidates). A site
+    whose crawl finds nothing — or half or fewer of the reports — where an earlier run found them is
+    `layout_changed`: the alarm for a broken spider.
 
     \b
     Examples:
@@ -272,10 +285,15 @@ def health(db_url, show_all, as_json):
     elif not shown:
         click.echo(f"All {len(rows)} sites healthy." if rows else "No site crawled yet.")
     else:
+        from harvester.crawlrun import evidence_lines
+
         click.echo(f"{'site':<14} {'outcome':<18} {'failing':>7} {'last ok':>8} {'reports':>7}  reason")
         for r in shown:
             click.echo(f"{r['site_id']:<14} {r['outcome']:<18} {r['failing_runs']:>7} "
                        f"{r['last_ok_run'] or '-':>8} {r['reports_stored']:>7}  {r['reason'][:100]}")
+            if r["problem"]:
+                for line in evidence_lines(r.get("evidence"), pages=4, candidates=3):
+                    click.echo(f"    | {line}")
     sys.exit(1 if any(r["problem"] for r in rows) else 0)
 
 

@@ -9,8 +9,14 @@ database:
     blocked            an anti-bot challenge (412 $_ts, 521 __jsluid, cookie loop) answered instead of pages
     unreachable        the start page never answered (refused, DNS, TLS on both schemes, timeouts, HTTP errors)
     no_report_column   no 政府信息公开年报 column was found from the start page
-    no_reports         the column was found but lists no annual report
-    layout_changed     no column or no reports now, though an earlier run found reports on the site
+    no_reports         the column was found but lists no annual report (or none of its reports could be stored)
+    layout_changed     no column or no reports now, though an earlier run found reports on the site — or half
+                       the reports or fewer of the last run that found any
+
+A site that ends with no reports is never `ok`. Every outcome carries its evidence (`SiteStats.evidence()`,
+stored in site_outcomes.evidence and printed for every site that is not ok): the pages visited with the
+adapter that read each and the items and reports it listed, the renders and the browser calls captured, the
+list APIs remembered, the best report-column candidates with their link texts, the errors met.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ log = logging.getLogger(__name__)
 
 OK, UNREACHABLE, ROBOTS, BLOCKED = "ok", "unreachable", "robots_disallowed", "blocked"
 NO_COLUMN, NO_REPORTS, LAYOUT_CHANGED = "no_report_column", "no_reports", "layout_changed"
+EVIDENCE_FIELDS = ("pages", "candidates", "render_urls", "render_skipped", "captured", "apis")
 
 
 @dataclass
@@ -57,17 +64,39 @@ class SiteStats:
     known_listed: int = 0              # reports listed that were harvested before (not fetched again)
     not_modified: int = 0              # 304s answered from the archive
     withdrawn: int = 0                 # known reports gone from the site (verifying run)
+    # evidence of what was tried (lists of small dicts: distributed workers' lists are joined)
+    pages_visited: int = 0             # entry and column pages answered (or failing)
+    pages: list = field(default_factory=list)        # the first of them: url, role, via, adapter, items, reports
+    candidates: list = field(default_factory=list)   # best report-column links met: url, text, score
+    render_urls: list = field(default_factory=list)  # pages rendered in the browser
+    render_skipped: list = field(default_factory=list)   # why a render was wanted and not made (no browser, limit)
+    captured: list = field(default_factory=list)     # XHR/fetch calls of rendered pages asked again over HTTP
+    apis: list = field(default_factory=list)         # list APIs that listed reports (remembered when ok)
 
     @property
     def reports_listed(self) -> int:
         return self.report_items + self.known_listed
 
     def as_dict(self) -> dict:
-        """The raw counters (stored with the outcome; summed across distributed workers)."""
+        """Every field (published by distributed workers and summed: harvester/distributed.py merge_stats)."""
         out = {}
         for k, v in self.__dict__.items():
             out[k] = sorted(v) if isinstance(v, set) else dict(v) if isinstance(v, Counter) else v
         return out
+
+    def counters(self) -> dict:
+        """The raw counters stored with the outcome (site_outcomes.stats); the evidence is stored apart."""
+        return {k: v for k, v in self.as_dict().items() if k not in EVIDENCE_FIELDS}
+
+    def evidence(self) -> dict:
+        """What was tried on the site, for a person to read when it yields nothing."""
+        roles = Counter(p.get("role") for p in self.pages)
+        return {"pages_visited": self.pages_visited, "pages_by_role": dict(roles), "pages": self.pages,
+                "platform": self.platform, "columns": sorted(self.column_urls), "renders": self.rendered,
+                "rendered": self.render_urls, "render_skipped": self.render_skipped, "captured": self.captured,
+                "apis": self.apis, "candidates": self.candidates, "reports_listed": self.reports_listed,
+                "errors": ([self.entry_error] if self.entry_error else []) + self.column_errors[:5]
+                + ([self.blocked] if self.blocked else []) + self.robots_denied[:3]}
 
     def outcome(self) -> tuple[str, str]:
         if self.robots_blocked_entry:
@@ -83,7 +112,10 @@ class SiteStats:
                 return NO_COLUMN, "; ".join(self.column_errors[:3])
             return NO_COLUMN, "no link to a 政府信息公开年报 column was found from the start page"
         if not self.reports_listed:
-            return NO_REPORTS, f"the report column ({min(self.column_urls)}) lists no annual report"
+            return NO_REPORTS, f"the report column ({min(self.column_roots or self.column_urls)}) lists no annual report"
+        if self.reports["failed"] >= self.report_items and not self.known_listed:
+            return NO_REPORTS, (f"{self.report_items} report pages listed, none could be stored "
+                                f"({self.reports['failed']} failed: see the no_year / no_agency events)")
         extra = []
         if self.known_listed:
             extra.append(f"{self.known_listed} harvested before")
@@ -101,6 +133,35 @@ class SiteStats:
             extra.append(f"{self.rendered} pages rendered in the browser")
         return OK, (f"{self.report_items} report pages, {self.reports['new']} new, {self.reports['updated']} updated"
                     + ("; " + "; ".join(extra) if extra else ""))
+
+
+def evidence_lines(ev: dict | None, pages: int = 6, candidates: int = 3) -> list[str]:
+    """A site's evidence (SiteStats.evidence) as a few lines for a person."""
+    if not ev:
+        return []
+    roles = ", ".join(f"{n} {r}" for r, n in sorted((ev.get("pages_by_role") or {}).items()))
+    lines = [f"{ev.get('pages_visited', 0)} pages visited ({roles or 'none answered'}); "
+             f"{ev.get('renders', 0)} rendered; {len(ev.get('captured') or [])} browser calls captured; "
+             f"{len(ev.get('apis') or [])} list APIs; {ev.get('reports_listed', 0)} reports listed"]
+    for p in (ev.get("pages") or [])[:pages]:
+        if p.get("error"):
+            lines.append(f"{p['role']:<6} {p['url']}  via {p.get('via')}: {p['error']}")
+        else:
+            lines.append(f"{p['role']:<6} {p['url']}  via {p.get('via')}, read as {p.get('adapter') or '?'}: "
+                         f"{p.get('items', 0)} items, {p.get('reports', 0)} reports")
+    more = len(ev.get("pages") or []) - pages
+    if more > 0:
+        lines.append(f"… {more} more pages")
+    for c in (ev.get("candidates") or [])[:candidates]:
+        lines.append(f"candidate column «{c['text']}» {c['url']}")
+    for a in (ev.get("captured") or [])[:3]:
+        lines.append(f"captured {a['method']} {a['url']}")
+    for why in ev.get("render_skipped") or []:
+        lines.append("render wanted, not made: " + {"needs_browser": "no browser configured",
+                                                     "render_limit": "the site's renders were spent"}.get(why, why))
+    for err in (ev.get("errors") or [])[:3]:
+        lines.append(f"error: {err}")
+    return lines
 
 
 class CrawlContext:
@@ -137,6 +198,7 @@ class CrawlContext:
         self._memory: dict[str, dict] = {}
         self.started = datetime.now(timezone.utc)
         self.outcomes: dict[str, tuple[str, str]] = {}
+        self.evidence: dict[str, dict] = {}
         self.closed = False
         # distributed mode (harvester/distributed.py): called with this worker's stats when the run finishes;
         # returns the whole job's merged stats (the job's last worker) or None (another worker records them)
@@ -177,15 +239,21 @@ class CrawlContext:
 
     def judge(self, site_id: str, st: SiteStats) -> tuple[str, str]:
         """The site's outcome; no column or no reports on a site that had reports in an earlier run is a
-        changed layout."""
+        changed layout, and so is a site listing half the reports or fewer of the last run that found any."""
         outcome, reason = st.outcome()
-        if outcome in (NO_COLUMN, NO_REPORTS):
+        if outcome in (NO_COLUMN, NO_REPORTS, OK):
             try:
                 history = self.store.previous_site_outcomes(site_id, before_run=self.run_id)
             except Exception:  # noqa: BLE001 - history is a refinement; never lose the outcome over it
                 log.exception("reading the site's history failed")
                 history = []
             found = next((h for h in history if (h.get("reports_found") or 0) > 0), None)
+            if found is not None and outcome == OK:
+                before, now = found["reports_found"], st.reports_listed
+                if now * 2 <= before:
+                    return LAYOUT_CHANGED, (f"{now} report pages listed, {before} in run {found['run_id']}: "
+                                            f"half or fewer — {reason}")
+                return outcome, reason
             if found is not None:
                 when = found.get("recorded_at")
                 day = when.date().isoformat() if hasattr(when, "date") else str(when or "")[:10]
@@ -209,13 +277,16 @@ class CrawlContext:
         for sid, st in judged.items():
             outcome, reason = self.judge(sid, st)
             self.outcomes[sid] = (outcome, reason)
+            self.evidence[sid] = st.evidence()
             totals[outcome] += 1
             self.store.record_site_outcome(
-                self.run_id, sid, outcome, reason, raw=st.as_dict(), requests=st.requests,
-                reports_found=st.reports_listed, reports_new=st.reports["new"],
+                self.run_id, sid, outcome, reason, raw=st.counters(), evidence=self.evidence[sid],
+                requests=st.requests, reports_found=st.reports_listed, reports_new=st.reports["new"],
                 reports_updated=st.reports["updated"] + st.reports["revised"])
             if outcome == OK and st.column_roots:
                 self.store.record_columns(sid, st.column_roots, self.run_id)
+            if outcome == OK and (st.apis or st.column_roots):
+                self.store.record_apis(sid, st.apis, self.run_id)
         counts = {"sites": len(self.stats), "outcomes": dict(totals),
                   "reports_found": sum(s.report_items for s in self.stats.values()),
                   "reports_new": sum(s.reports["new"] for s in self.stats.values()),
@@ -227,6 +298,7 @@ class CrawlContext:
                   "not_modified": sum(s.not_modified for s in self.stats.values()),
                   "requests": sum(s.requests for s in self.stats.values()),
                   "problems": sum(s.problems for s in self.stats.values()),
+                  "renders": sum(s.rendered for s in self.stats.values()),
                   "peak_rss_mib": round(peak_rss_kb() / 1024, 1)}  # memory creep shows run by run
         self.store.finish_run(self.run_id, status, counts)
         self.store.close()

@@ -8,7 +8,7 @@ is our spider — the nightly job exits non-zero for that.
 
 `health(store)` lists the sites that need a person: latest outcome blocked, no report column, no reports,
 layout changed (and unreachable or robots-disallowed), or no report stored at all — with how many runs in a
-row they have failed and when they last worked.
+row they have failed, when they last worked, and the evidence of the latest run (what was tried).
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from harvester.crawlrun import evidence_lines
 from harvester.db.models import CrawlEvent, CrawlRun, Report, ReportVersion, Site, SiteOutcome
 
 FAILING = ("unreachable", "no_report_column", "no_reports", "blocked", "robots_disallowed", "layout_changed", "error")
@@ -69,7 +70,7 @@ def run_report(store, run_id: int) -> dict:
         row = {"site_id": sid, "name": site.name if site else sid, "platform": platform,
                "outcome": o.outcome, "reason": o.reason, "requests": o.requests, "reports_found": o.reports_found,
                "reports_new": o.reports_new, "reports_updated": o.reports_updated,
-               "previous": previous.get(sid)}
+               "previous": previous.get(sid), "evidence": o.evidence}
         per_site.append(row)
         if row["previous"] == "ok" and o.outcome in FAILING:
             regressions.append(row)
@@ -125,6 +126,13 @@ def render_markdown(report: dict) -> str:
         lines.append(f"| {s['site_id']} | {s['name']} | {s['platform']} | {s['outcome']} | {s['requests']} | "
                      f"{s['reports_found']} | {s['reports_new']} | {reason} |")
     lines.append("")
+    alarmed = [s for s in report["sites"] if s["outcome"] != "ok"]
+    if alarmed:
+        lines += ["## Sites without reports: what was tried", ""]
+        for s in alarmed:
+            lines.append(f"- **{s['site_id']}** {s['name']}: {s['outcome']} — {s['reason']}")
+            lines += [f"  - {line}" for line in evidence_lines(s.get("evidence"))]
+        lines.append("")
     if report["problems"]:
         lines += ["## Problems recorded", ""]
         for kind, p in report["problems"].items():
@@ -141,7 +149,7 @@ def health(store) -> list[dict]:
         sites = {r.site_id: r for r in conn.execute(select(Site.__table__))}
         history: dict[str, list] = defaultdict(list)
         for r in conn.execute(select(SiteOutcome.site_id, SiteOutcome.run_id, SiteOutcome.outcome,
-                                     SiteOutcome.reason, SiteOutcome.recorded_at)
+                                     SiteOutcome.reason, SiteOutcome.recorded_at, SiteOutcome.evidence)
                               .order_by(SiteOutcome.run_id.desc())):
             history[r.site_id].append(r)
         reports = dict(conn.execute(select(Report.site_id, func.count()).group_by(Report.site_id)).all())
@@ -162,5 +170,6 @@ def health(store) -> list[dict]:
                     "outcome": outcome, "reason": latest.reason if latest else "",
                     "failing_runs": streak, "last_ok_run": last_ok.run_id if last_ok else None,
                     "last_ok_at": _iso(last_ok.recorded_at) if last_ok else None,
-                    "reports_stored": stored, "problem": problem})
+                    "reports_stored": stored, "problem": problem,
+                    "evidence": latest.evidence if latest is not None else None})
     return out

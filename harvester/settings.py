@@ -94,6 +94,11 @@ HARVESTER_CHROMIUM = os.environ.get("HARVESTER_CHROMIUM") or next(
     (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
      if os.path.exists(p)), "")
 HARVESTER_BROWSER = os.environ.get("HARVESTER_BROWSER", "1") != "0" and bool(HARVESTER_CHROMIUM)
+# escalation (spiders/reports.py): pages rendered per site per run at most — a report column that lists nothing
+# over HTTP, the start page and disclosure portal of a site where no column was found
+HARVESTER_MAX_RENDERS = int(os.environ.get("HARVESTER_MAX_RENDERS", "3"))
+# seconds a rendered page is given for its network to go quiet; one that keeps polling is read as it is then
+HARVESTER_RENDER_SETTLE = float(os.environ.get("HARVESTER_RENDER_SETTLE", "15"))
 if HARVESTER_BROWSER:
     # the handler passes every request without meta["playwright"] to Scrapy's own HTTP handler
     DOWNLOAD_HANDLERS = {

@@ -153,10 +153,11 @@ def held(slot, downloader=None) -> bool:
 
 
 class PoliteAutoThrottle(AutoThrottle):
-    """AutoThrottle that keeps a domain's delay while a Retry-After hold is running."""
+    """AutoThrottle that keeps a domain's delay while a Retry-After hold is running, and that does not read a
+    browser render's time (seconds of letting the page settle) as the server's latency."""
 
     def _adjust_delay(self, slot, latency, response):
-        if held(slot, self.crawler.engine.downloader):
+        if "playwright" in (response.flags or []) or held(slot, self.crawler.engine.downloader):
             return
         super()._adjust_delay(slot, latency, response)
 

@@ -6,9 +6,18 @@ column page ──(report items)──► detail page ──(attachments, chaine
 column page ──(report item that is a file)──► one ReportItem
 
 The family adapter (spiders/platforms) says how a column lists its pages: TRS pagination scripts, a Hanweb
-data-proxy POST or jpaas API, the gkmlpt JSON API, plain 下一页 links. A page whose links only a browser
-can see (a computed location.replace shell, a list written by script with no API the adapter knows) is
-fetched once more through scrapy-playwright — only that page, never a document.
+data-proxy POST or jpaas API, the gkmlpt JSON API, plain 下一页 links. Whatever the family, the generic step
+(spiders/platforms/inline.py) adds the report items in the page's inline data and follows the list fragments
+its scripts load (XHR/fetch/$.ajax with their parameters, iframes, list forms).
+
+Escalation instead of silence: a column page (reached by its link text, its name, or remembered) that lists no
+report over HTTP is fetched once more through scrapy-playwright — only that page, never a document — and the
+XHR/fetch calls the browser makes are asked for again over plain HTTP; one whose answer lists reports is
+remembered as the column's API, so later runs need no browser. What still lists nothing when the crawl runs
+dry is rendered then, and so are the start page and the disclosure portal of a site where no report column
+was found. Renders are bounded per site (HARVESTER_MAX_RENDERS) and counted; every page visited, what read
+it, what it listed, what was rendered and captured, and the best column candidates are the site's evidence
+(harvester/crawlrun.py), stored with its outcome.
 
 Every failure is recorded with its reason in the crawl run (crawl_events) and the crawl goes on. Walls
 are named, never climbed: robots.txt is obeyed, anti-bot challenges (412 $_ts, 521 __jsluid, cookie
@@ -17,11 +26,13 @@ loops) make the site `blocked`, soft 404s are not reports.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
-                               IgnoreRequest)
+from scrapy import signals
+from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, DownloadConnectionRefusedError,
+                               DownloadTimeoutError, IgnoreRequest)
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from harvester.crawlrun import crawl_context
@@ -29,7 +40,7 @@ from harvester.extract.metadata import meta_from_html
 from harvester.items import Fetched, ReportItem
 from harvester.obstacles import challenge_reason, soft_404_reason
 from harvester.titles import is_report_title, norm_title
-from spiders.platforms import ADAPTERS, adapter_for
+from spiders.platforms import ADAPTERS, adapter_for, inline
 from spiders.platforms.base import (COLUMN_HREF, COLUMN_TEXT, DETAIL_HINT, PORTAL_HREF, PORTAL_TEXT, Fetch,
                                     is_document_url)
 
@@ -39,6 +50,9 @@ MAX_ATTACHMENTS = 6
 ATTACHMENT_BLOCKS = ("[class*=attach], [id*=attach], [class*=fujian], [id*=fujian], [class*=xgfj], [id*=xgfj], "
                      "[class*=appendix], [class*=file-list], [class*=download]")
 SUBCOLUMN_TEXT = re.compile(r"(?:镇|乡|街道|办事处|管委会|年报|年度报告|部门|乡镇|区县|县区)$|^(?:19|20)\d{2}年?(?:度)?$")
+REPORT_WORDS = re.compile(r"年报|年度报告")
+MAX_CANDIDATES = 8          # column candidates kept as evidence
+MAX_EVIDENCE_PAGES = 40     # pages described in the evidence (all are counted)
 
 
 def _header(response, name: str) -> str:
@@ -60,8 +74,26 @@ def _content_type(response) -> str:
     return ctype
 
 
+CRUMBS = ("//*[contains(@class, 'position') or contains(@class, 'crumb') or contains(@class, 'location') "
+          "or contains(@class, 'dqwz') or contains(@id, 'position') or contains(@id, 'crumb')]")
+
+
+def _page_names(response) -> list[str]:
+    """What a page calls itself: its ColumnName meta, the first part of its <title>, its breadcrumb's last step
+    (short names only: a report's own title is not a column's name)."""
+    if not _is_html(response):
+        return []
+    names = response.xpath("//meta[@name='ColumnName' or @name='columnname']/@content").getall()
+    title = norm_title(" ".join(response.xpath("//title/text()").getall()))
+    names.append(re.split(r"[_|\-—]", title, maxsplit=1)[0] if title else "")
+    for crumb in response.xpath(CRUMBS)[:1]:
+        steps = [t for t in re.split(r"[>»＞›/]", norm_title(" ".join(crumb.xpath(".//text()").getall()))) if t]
+        names.append(steps[-1] if steps else "")
+    return [norm_title(n) for n in names if n and len(norm_title(n)) <= 20 and not is_report_title(n)]
+
+
 COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment", "column_entry", "known_column",
-               "conditional")
+               "conditional", "column_key")
 
 
 def _column_meta(meta: dict) -> dict:
@@ -77,6 +109,12 @@ class ReportsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.ctx = crawl_context(crawler)
+        spider._columns = {}          # (site, column key) -> what the column listed (escalation)
+        spider._entries = {}          # site -> entry pages answered, (url, hops)
+        spider._entry_rendered = set()
+        spider._api_columns = {}      # site -> columns a remembered API lists
+        spider._listed_documents = set()   # list items that are files, requested this run
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
     # ---- start ---------------------------------------------------------------------------------
@@ -95,6 +133,11 @@ class ReportsSpider(scrapy.Spider):
                     st.hosts.add((urlsplit(url).hostname or "").lower())
                 yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
                                      meta=self._column_start_meta(site.site_id, url, known=True))
+            for spec in self.ctx.memory(site.site_id).get("apis", []):    # list APIs a render once found
+                self._api_columns.setdefault(site.site_id, set()).add(spec["column"])
+                meta = self._column_start_meta(site.site_id, spec["column"], known=True)
+                for req in self._requests_for([inline.api_fetch(spec)], ADAPTERS["fragment"], meta, site):
+                    yield req
 
     def _entry_request(self, site):
         # distributed workers (harvester/distributed.py) all yield the start pages: the shared dupefilter keeps one
@@ -106,7 +149,7 @@ class ReportsSpider(scrapy.Spider):
     def _column_start_meta(site_id: str, url: str, known: bool = False) -> dict:
         return {"site_id": site_id, "role": "column", "depth_in_column": 0,
                 "column_root": url.split("#")[0].rsplit("/", 1)[0] + "/", "fragment": urlsplit(url).fragment,
-                "column_entry": url, "known_column": known, "conditional": True}
+                "column_entry": url, "known_column": known, "conditional": True, "column_key": url}
 
     def _fall_back(self, meta: dict):
         """A remembered column failed: walk from the start page as a first run would (once per site)."""
@@ -198,31 +241,73 @@ class ReportsSpider(scrapy.Spider):
             st.entry_ok = True
         return True
 
-    def _render(self, response, callback, meta: dict):
-        """The same page once more, in the browser (scrapy-playwright), when the settings have one."""
+    def _render(self, url: str, callback, meta: dict, why: str):
+        """The page once more, in the browser (scrapy-playwright), when the settings have one and the site has
+        renders left this run; the XHR/fetch calls it makes are kept (spiders/capture.py)."""
         sid = meta["site_id"]
+        st = self.ctx.site(sid)
         if not self.settings.getbool("HARVESTER_BROWSER"):
-            self.ctx.event(sid, response.url, "needs_browser",
-                           "the page builds its links with JavaScript and no browser is configured "
-                           "(HARVESTER_BROWSER / HARVESTER_CHROMIUM)")
+            if "needs_browser" not in st.render_skipped:
+                st.render_skipped.append("needs_browser")
+                self.ctx.event(sid, url, "needs_browser", f"{why}, and no browser is configured "
+                               "(HARVESTER_BROWSER / HARVESTER_CHROMIUM)")
+            return None
+        limit = self.settings.getint("HARVESTER_MAX_RENDERS", 3)
+        if st.rendered >= limit:
+            if "render_limit" not in st.render_skipped:
+                st.render_skipped.append("render_limit")
+                self.ctx.event(sid, url, "render_limit", f"{why}, but the site's {limit} renders of this run are "
+                               "spent (HARVESTER_MAX_RENDERS)")
             return None
         from scrapy_playwright.page import PageMethod
-        self.ctx.site(sid).rendered += 1
-        self.ctx.event(sid, response.url, "rendered", "links written by JavaScript: rendering the page in the browser",
-                       level="info")
-        return scrapy.Request(response.url, callback=callback, errback=self.on_error, dont_filter=True,
+
+        from spiders.capture import settle
+        st.rendered += 1
+        st.render_urls.append(url)
+        self.ctx.event(sid, url, "rendered", f"{why}: rendering the page in the browser", level="info")
+        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True,
                               meta={**meta, "rendered": True, "conditional": False, "playwright": True,
                                     "playwright_context": "render",
                                     "playwright_context_kwargs": {"ignore_https_errors": True,
                                                                   "java_script_enabled": True},
-                                    "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
+                                    "playwright_page_init_callback": "spiders.capture.watch_requests",
+                                    "playwright_page_methods": [
+                                        PageMethod(settle, self.settings.getfloat("HARVESTER_RENDER_SETTLE", 15))]})
+
+    def _visit(self, response, role: str, adapter: str = "", items: int = 0, reports: int = 0,
+               error: str = "") -> None:
+        """One page of the site's evidence: what it was, which adapter read it, what it listed."""
+        st = self.ctx.site(response.meta["site_id"])
+        st.pages_visited += 1
+        if len(st.pages) < MAX_EVIDENCE_PAGES:
+            state = response.meta.get("adapter_state") or {}
+            via = ("render" if response.meta.get("rendered") else "captured" if state.get("captured")
+                   else "remembered_api" if state.get("remembered") else "api" if state else "http")
+            page = {"url": response.url, "role": role, "via": via, "status": response.status}
+            if error:
+                page["error"] = error
+            else:
+                page.update(adapter=adapter, items=items, reports=reports)
+            st.pages.append(page)
+
+    def _candidates(self, sid: str, links: list[tuple[str, str]]) -> None:
+        """The best report-column candidates met on entry pages, with their link texts (evidence)."""
+        st = self.ctx.site(sid)
+        for url, text in links:
+            path = urlsplit(url).path
+            score = (3 if COLUMN_TEXT.search(text) else 2 if REPORT_WORDS.search(text) else 0) \
+                + (1 if COLUMN_HREF.search(path) else 0) + (0.5 if PORTAL_TEXT.search(text) else 0)
+            if score and all(c["url"] != url for c in st.candidates):
+                st.candidates.append({"url": url, "text": text[:40], "score": score})
+        st.candidates.sort(key=lambda c: -c["score"])
+        del st.candidates[MAX_CANDIDATES:]
 
     def _requests_for(self, fetches: list[Fetch], adapter, meta: dict, site) -> list:
         out = []
         for f in fetches:
             if not self._on_site(site, f.url):
                 continue
-            m = dict(meta)
+            m = {**meta, "list_page": True}
             if f.state:
                 m["adapter_state"] = f.state
                 m["platform"] = adapter.name
@@ -233,8 +318,10 @@ class ReportsSpider(scrapy.Spider):
     # ---- entry: find the 年报 column -----------------------------------------------------------
     def parse_entry(self, response):
         if not self._check_response(response):
+            self._visit(response, "entry", error=f"HTTP {response.status}")
             return
         site, hops = self._site(response), response.meta.get("hops", 0)
+        self._entries.setdefault(site.site_id, []).append((response.url, hops))
         adapter = adapter_for(response, site.platform)
         target = adapter.shell_target(response)
         if target and self._on_site(site, target):
@@ -247,7 +334,11 @@ class ReportsSpider(scrapy.Spider):
             return
         columns, portals = [], []
         anchors = 0
-        for url, text, _a in adapter.links(response):
+        # links, and navigation written as data (`var nav = [{name: "政府信息公开", url: "/xxgk/"}]`)
+        links = [(url, text) for url, text, _a in adapter.links(response)]
+        links += [(i.url, i.title) for i in inline.data_items(response)]
+        self._candidates(site.site_id, [(u, t) for u, t in links if self._on_site(site, u)])
+        for url, text in links:
             anchors += 1
             if not self._on_site(site, url) or is_document_url(url):
                 continue
@@ -256,6 +347,7 @@ class ReportsSpider(scrapy.Spider):
                 columns.append(url)
             elif PORTAL_TEXT.search(text) or PORTAL_HREF.search(path) and len(text) <= 12:
                 portals.append(url)
+        self._visit(response, "entry", adapter.name, len(links))
         for url in dict.fromkeys(columns):
             yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
                                  meta=self._column_start_meta(site.site_id, url))
@@ -265,16 +357,19 @@ class ReportsSpider(scrapy.Spider):
                                      meta={"site_id": site.site_id, "role": "entry", "hops": hops + 1})
         if not columns and not portals and anchors < 3 and not response.meta.get("rendered") \
                 and adapter.needs_browser(response):
-            req = self._render(response, self.parse_entry, {"site_id": site.site_id, "role": "entry", "hops": hops})
+            self._entry_rendered.add(site.site_id)
+            req = self._render(response.url, self.parse_entry, {"site_id": site.site_id, "role": "entry", "hops": hops},
+                               "the page builds its links with JavaScript")
             if req is not None:
                 yield req
 
     def _looks_like_column(self, response, adapter=None) -> bool:
+        """The page is a report column: by its family's structure, or named so — its ColumnName, its <title>,
+        the last step of its breadcrumb (当前位置：首页 > … > 政府信息公开年报) — or a 年报-like path listing reports."""
         adapter = adapter or adapter_for(response)
         if adapter.is_report_column(response):
             return True
-        name = " ".join(response.xpath("//meta[@name='ColumnName' or @name='columnname']/@content").getall())
-        if COLUMN_TEXT.search(norm_title(name)):
+        if any(COLUMN_TEXT.search(name) for name in _page_names(response)):
             return True
         return bool(COLUMN_HREF.search(urlsplit(response.url).path)) and any(
             is_report_title(text) for _u, text, _a in adapter.links(response))
@@ -284,15 +379,20 @@ class ReportsSpider(scrapy.Spider):
         if self._check_response(response):
             yield from self._column(response, response.meta)
         else:
+            self._visit(response, "column", error=f"HTTP {response.status}")
             yield from self._fall_back(response.meta)
 
     def _column(self, response, meta):
         site, sid = self._site(response), meta["site_id"]
         st = self.ctx.site(sid)
         adapter = self._adapter(response, site)
-        st.platform = st.platform or adapter.name
+        if adapter.name != "fragment":
+            st.platform = st.platform or adapter.name
         column_meta = _column_meta(meta)
-        api = bool(response.meta.get("adapter_state"))
+        state = response.meta.get("adapter_state") or {}
+        api = bool(state)
+        key = meta.get("column_key") or response.url
+        column_meta["column_key"] = key
         if not api:
             target = adapter.shell_target(response)
             if target and self._on_site(site, target):
@@ -307,10 +407,32 @@ class ReportsSpider(scrapy.Spider):
         root, depth = meta.get("column_root", ""), meta.get("depth_in_column", 0)
         page_set = {f.url for f in fetches}
         items = adapter.list_items(response)
-        if not api and not fetches and not response.meta.get("rendered") \
+        frames: list[str] = []
+        if not api:      # the generic step: report items in inline data, fragments the scripts load
+            known = {i.url for i in items}
+            items += [i for i in inline.data_items(response) if i.url not in known and is_report_title(i.title)]
+            skip = {(f.method, urlsplit(f.url).path) for f in fetches}
+            own = any(is_report_title(i.title) for i in items)
+            fragments = inline.fragment_fetches(response, skip, forms=not own and not fetches)
+            if response.meta.get("rendered"):
+                captured, frames = self._captured(response.meta, response.url,
+                                                  skip | {(g.method, urlsplit(g.url).path) for g in fragments})
+                fragments += captured
+            frames = [u for u in dict.fromkeys(frames + inline.frame_urls(response))
+                      if self._on_site(site, u) and u not in page_set]
+            yield from self._requests_for(fragments, ADAPTERS["fragment"], column_meta, site)
+            for url in frames:
+                yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                                     meta={**column_meta, "list_page": True})
+            fetches = fetches + fragments
+            page_set |= {f.url for f in fragments}
+        if not api and not fetches and not frames and not response.meta.get("rendered") \
+                and key not in self._api_columns.get(sid, ()) \
                 and not any(is_report_title(i.title) for i in items) and adapter.needs_browser(response):
-            req = self._render(response, self.parse_column, column_meta)
+            req = self._render(response.url, self.parse_column, column_meta, "the page builds its list with JavaScript")
             if req is not None:
+                self._column_state(sid, key, column_meta)["rendered"] = True
+                self._visit(response, "column", adapter.name, len(items), 0)
                 yield req
                 return
         listed = subcolumns = 0
@@ -323,23 +445,103 @@ class ReportsSpider(scrapy.Spider):
                     st.known_listed += 1
                     continue
                 if item.is_document:
-                    yield self._document_item_request(site, item, response.url)
+                    if item.url not in self._listed_documents:     # listed twice (a page and its API): once
+                        self._listed_documents.add(item.url)
+                        yield self._document_item_request(site, item, response.url)
                 else:
                     yield scrapy.Request(item.url, callback=self.parse_detail, errback=self.on_error,
                                          meta={"site_id": sid, "role": "detail", "list_title": item.title,
                                                "list_date": item.date, "column_url": response.url,
                                                "conditional": self.ctx.verify})
                 continue
+            # a sub-column: a short link under the column (or named like one) with no date — a dated item is an
+            # article of the list
             if depth >= MAX_SUBCOLUMN_DEPTH or item.is_document or DETAIL_HINT.search(item.url) \
-                    or item.url in page_set or len(item.title) > 24:
+                    or item.url in page_set or len(item.title) > 24 or item.date:
                 continue
             under_root = root and item.url.startswith(root) and item.url != response.url
-            if under_root or SUBCOLUMN_TEXT.search(item.title):
-                subcolumns += 1
+            named = bool(SUBCOLUMN_TEXT.search(item.title) or COLUMN_TEXT.search(item.title))
+            if under_root or named:
+                if (sid, item.url) not in self._columns:       # a sibling met again is not this page's child
+                    subcolumns += 1
+                    self._column_state(sid, item.url, column_meta).update(named=named, depth=depth + 1)
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
-                                     meta={**column_meta, "depth_in_column": depth + 1})
+                                     meta={**column_meta, "depth_in_column": depth + 1, "column_key": item.url})
+        self._visit(response, "column", adapter.name, len(items), listed)
+        col = self._column_state(sid, key, column_meta)
+        col["answered"] = True
+        col["reports"] += listed
+        col["subcolumns"] += subcolumns
+        if listed and (state.get("captured") or state.get("remembered")):
+            spec = inline.api_spec(state, key)
+            if all((a["method"], a["url"], a["body"]) != (spec["method"], spec["url"], spec["body"]) for a in st.apis):
+                st.apis.append(spec)
+                if state.get("captured"):
+                    self.ctx.event(sid, spec["url"], "api_found", f"the browser's call {spec['method']} {spec['url']} "
+                                   f"lists {listed} reports of {key}: remembered, the next crawl asks it over HTTP",
+                                   level="info")
+        first_page = not api and not meta.get("list_page")
+        if first_page and not listed and not subcolumns and not fetches and not frames and col["named"] \
+                and not response.meta.get("rendered") and not col["rendered"] \
+                and key not in self._api_columns.get(sid, ()):
+            col["rendered"] = True
+            req = self._render(response.url, self.parse_column, column_meta,
+                               "a report column that lists no report over HTTP")
+            if req is not None:
+                yield req
         if not api and depth == 0 and not fetches and not listed and not subcolumns:
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
+
+    def _captured(self, meta: dict, url: str, skip: set) -> tuple[list[Fetch], list[str]]:
+        """The XHR/fetch calls (and frames) a rendered page made, as fetches over HTTP (kept as evidence)."""
+        site, st = self.ctx.sites[meta["site_id"]], self.ctx.site(meta["site_id"])
+        captured, frames = inline.captured_fetches(meta.get("browser_requests") or [], url)
+        captured = [f for f in captured if (f.method, urlsplit(f.url).path) not in skip and self._on_site(site, f.url)]
+        st.captured += [{"url": f.url, "method": f.method, "from": url} for f in captured]
+        return captured, frames
+
+    def _column_state(self, sid: str, key: str, meta: dict) -> dict:
+        """What a column listed so far. `named`: reached as the report column (link text, its name, the registry,
+        memory) or as a sub-column named like one — the columns a render is spent on."""
+        return self._columns.setdefault((sid, key), {"reports": 0, "subcolumns": 0, "rendered": False, "answered": False,
+                                                     "named": True, "depth": 0, "meta": dict(meta)})
+
+    # ---- when the crawl runs dry: render what still lists nothing, once -----------------------------
+    def _on_idle(self):
+        """Columns that listed no report and sites where no column was found get their one render now (only in
+        a single-process crawl: distributed workers do not see each other's counts)."""
+        if self.settings.get("HARVESTER_DISTRIBUTED"):
+            return
+        requests = []
+        found = Counter()
+        for (sid, _key), col in self._columns.items():
+            found[sid] += col["reports"]
+        # the report column first, then its sub-columns; one with sub-columns only when the whole site lists nothing
+        for (sid, key), col in sorted(self._columns.items(), key=lambda kv: kv[1]["depth"]):
+            if col["reports"] or col["rendered"] or not col["answered"] or not col["named"] \
+                    or (col["subcolumns"] and found[sid]):
+                continue
+            col["rendered"] = True
+            req = self._render(key, self.parse_column, col["meta"], "a report column that listed no report")
+            if req is not None:
+                requests.append(req)
+        for sid, st in self.ctx.stats.items():
+            if sid not in self.ctx.sites or sid in self._entry_rendered or st.column_urls or not st.entry_ok \
+                    or st.blocked or st.robots_blocked_entry:
+                continue
+            self._entry_rendered.add(sid)
+            entries = self._entries.get(sid, [])
+            start = [e for e in entries if e[1] == 0][:1]
+            portal = [e for e in entries if e[1] > 0][:1]
+            for url, hops in start + portal:
+                req = self._render(url, self.parse_entry, {"site_id": sid, "role": "entry", "hops": hops},
+                                   "no report column found over HTTP")
+                if req is not None:
+                    requests.append(req)
+        for req in requests:
+            self.crawler.engine.crawl(req)
+        if requests:
+            raise DontCloseSpider
 
     def _document_item_request(self, site, item, column_url):
         report = ReportItem(site_id=site.site_id, title=item.title, page_url=item.url, column_url=column_url,
@@ -351,6 +553,9 @@ class ReportsSpider(scrapy.Spider):
 
     # ---- detail page and its attachments ---------------------------------------------------------
     def parse_detail(self, response):
+        if response.status < 300 and not isinstance(response, scrapy.http.TextResponse):
+            yield from self._linked_document(response)       # the list item links the file itself
+            return
         if not self._check_response(response):
             return
         site, sid = self._site(response), response.meta["site_id"]
@@ -385,6 +590,19 @@ class ReportsSpider(scrapy.Spider):
                             column_url=response.meta.get("column_url", ""), list_date=response.meta.get("list_date"),
                             meta=meta, files=[page])
         yield from self._next_attachment(report, list(attachments.items())[:MAX_ATTACHMENTS])
+
+    def _linked_document(self, response):
+        """A list item whose URL, with no file extension, answers with the report's file (PDF, DOCX, …;
+        named by Content-Disposition): the report is that document."""
+        sid = response.meta["site_id"]
+        title = response.meta.get("list_title") or ""
+        report = ReportItem(site_id=sid, title=title, page_url=response.url, column_url=response.meta.get("column_url", ""),
+                            list_date=response.meta.get("list_date"))
+        report.files.append(Fetched(url=response.url, role="document", status=response.status, body=response.body,
+                                    content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
+                                    last_modified=_header(response, "Last-Modified"), link_text=title,
+                                    not_modified=bool(response.meta.get("not_modified"))))
+        yield from self._next_attachment(report, [])
 
     def _next_attachment(self, report: ReportItem, pending: list[tuple[str, str]]):
         if not pending:
@@ -460,5 +678,13 @@ class ReportsSpider(scrapy.Spider):
         elif role == "column":
             st.column_errors.append(f"column {request.url}: {reason}")
         self.ctx.event(sid, request.url, kind, f"{role} page: {reason}")
+        if request.meta.get("playwright") and role == "column":
+            # the page did not load in time: the calls it made so far are still known, and are asked over HTTP
+            captured, frames = self._captured(request.meta, request.url, set())
+            yield from self._requests_for(captured, ADAPTERS["fragment"], _column_meta(request.meta), self.ctx.sites[sid])
+            for url in frames:
+                if self._on_site(self.ctx.sites[sid], url):
+                    yield scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                                         meta={**_column_meta(request.meta), "list_page": True})
         if role == "column":
             yield from self._fall_back(request.meta)

@@ -216,6 +216,23 @@ class SiteColumn(Base):
     last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
 
+class SiteApi(Base):
+    """A list API a report column's page calls (found by rendering it once): later runs ask it over plain HTTP.
+    `key` is a hash of method, URL and body."""
+
+    __tablename__ = "site_apis"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    column_url: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict | None] = mapped_column(JSONType)
+    first_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
 class ReportSection(Base):
     __tablename__ = "report_sections"
 
@@ -276,6 +293,7 @@ class SiteOutcome(Base):
     reports_new: Mapped[int] = mapped_column(Integer, default=0)
     reports_updated: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict | None] = mapped_column(JSONType)     # the crawl's raw per-site counters
+    evidence: Mapped[dict | None] = mapped_column(JSONType)  # what was tried (harvester.crawlrun.SiteStats.evidence)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -13,6 +13,7 @@ Nothing harvested is deleted: a report whose document changes keeps the earlier 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import math
@@ -37,7 +38,7 @@ from harvester.report.model import Cell, Check, ParsedReport, Source
 from .engine import make_engine, migrate, resolve_url, sqlite_path
 from .models import (
     SITE_OUTCOMES, URL_ROLES, Agency, CellRow, CheckRow, CrawlEvent, CrawlRun, Document, Report,
-    ReportSection, ReportUrl, ReportVersion, Site, SiteColumn, SiteOutcome, utcnow,
+    ReportSection, ReportUrl, ReportVersion, Site, SiteApi, SiteColumn, SiteOutcome, utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -325,7 +326,8 @@ class Store:
             raise KeyError(f"no crawl run {run_id}")
 
     def record_site_outcome(self, run_id: int, site_id: str, outcome: str, reason: str = "",
-                            raw: Mapping[str, Any] | None = None, **stats: int) -> None:
+                            raw: Mapping[str, Any] | None = None, evidence: Mapping[str, Any] | None = None,
+                            **stats: int) -> None:
         """One row per (run, site); a later call for the same pair replaces it."""
         if outcome not in SITE_OUTCOMES:
             raise ValueError(f"unknown site outcome {outcome!r}; expected one of {SITE_OUTCOMES}")
@@ -337,11 +339,13 @@ class Store:
             self._ensure_site(conn, site_id)
             stmt = self._insert(SiteOutcome).values(
                 run_id=run_id, site_id=site_id, outcome=outcome, reason=reason or "",
-                recorded_at=utcnow(), stats=dict(raw) if raw else None, **values)
+                recorded_at=utcnow(), stats=dict(raw) if raw else None,
+                evidence=dict(evidence) if evidence else None, **values)
             conn.execute(stmt.on_conflict_do_update(
                 index_elements=["run_id", "site_id"],
                 set_={"outcome": stmt.excluded.outcome, "reason": stmt.excluded.reason,
                       "recorded_at": stmt.excluded.recorded_at, "stats": stmt.excluded.stats,
+                      "evidence": stmt.excluded.evidence,
                       **{k: getattr(stmt.excluded, k) for k in OUTCOME_STATS}}))
 
     def record_event(self, run_id: int | None, site_id: str | None, url: str | None, kind: str,
@@ -589,8 +593,6 @@ class Store:
         if self.dialect != "postgresql":
             yield
             return
-        import hashlib
-
         from sqlalchemy import text
 
         digest = hashlib.sha256(f"harvester.report|{normalize_name(agency or '')}|{year}".encode()).digest()
@@ -920,7 +922,9 @@ class Store:
         ``harvested``: URLs of its reports (pages and documents) that need no fetch unless refreshed or
         verified — a report whose fetch failed is not among them, so it is tried again;
         ``validators``: url → {etag, last_modified, sha256, content_type} of every URL fetched for the site
-        (conditional requests; the archived bytes answer a 304)."""
+        (conditional requests; the archived bytes answer a 304);
+        ``apis``: the list APIs its report columns call (column, method, url, body, headers), found by
+        rendering a column once — asked over plain HTTP instead of rendering again."""
         with self._read() as conn:
             columns = [r.url for r in conn.execute(
                 select(SiteColumn.url).where(SiteColumn.site_id == site_id).order_by(SiteColumn.url))]
@@ -934,7 +938,29 @@ class Store:
                               select(Document.url, Document.etag, Document.last_modified, Document.sha256,
                                      Document.content_type, Document.role)
                               .where(Document.site_id == site_id, Document.sha256.is_not(None)))}
-        return {"columns": columns, "harvested": harvested, "validators": validators}
+            apis = [{"column": r.column_url, "method": r.method, "url": r.url, "body": r.body or "",
+                     "headers": r.headers or {}}
+                    for r in conn.execute(select(SiteApi.__table__).where(SiteApi.site_id == site_id)
+                                          .order_by(SiteApi.key))]
+        return {"columns": columns, "harvested": harvested, "validators": validators, "apis": apis}
+
+    def record_apis(self, site_id: str, apis: Iterable[Mapping[str, Any]], run_id: int | None) -> None:
+        """The list APIs that listed the site's reports in this run (an API not confirmed again is forgotten,
+        as report columns are)."""
+        rows = {}
+        for a in apis:
+            key = hashlib.sha256(f"{a['method']} {a['url']} {a.get('body') or ''}".encode()).hexdigest()[:64]
+            rows[key] = a
+        with self._write() as conn:
+            self._ensure_site(conn, site_id)
+            conn.execute(delete(SiteApi).where(SiteApi.site_id == site_id, SiteApi.key.not_in(list(rows))))
+            for key, a in rows.items():
+                stmt = self._insert(SiteApi).values(site_id=site_id, key=key, column_url=a["column"],
+                                                    method=a["method"], url=a["url"], body=a.get("body") or "",
+                                                    headers=dict(a.get("headers") or {}), first_seen_run=run_id,
+                                                    last_seen_run=run_id)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["site_id", "key"],
+                                                        set_={"last_seen_run": stmt.excluded.last_seen_run}))
 
     def record_columns(self, site_id: str, urls: Iterable[str], run_id: int | None) -> None:
         """The site's report columns as this run found them (a column not found again is forgotten: the

@@ -1,5 +1,5 @@
 """python -m harvester.devportal serve --port 8765 --registry data/demo-sites.csv [--seed N] [--fault site:name]
-                                     [--obstacles]
+                                     [--obstacles] [--variants N]
 
 Serves the simulated portals until killed and prints their URLs. `expected` prints the ground truth
 as JSON lines (URLs for the given port).
@@ -29,14 +29,21 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--fault", action="append", default=[], metavar="SITE:NAME",
                     help=f"switch a fault on (known: {', '.join(FAULTS)})")
     sv.add_argument("--obstacles", action="store_true", help="add one site per obstacle, its fault switched on")
+    sv.add_argument("--variants", type=int, default=0, metavar="N",
+                    help="serve the variant portals instead: seeds 0…N-1 of every CMS family (devportal/variants.py)")
     ex = sub.add_parser("expected", help="print the ground truth as JSON lines")
     ex.add_argument("--port", type=int, default=8765)
     ex.add_argument("--host-base", default="127.0.0.2")
     ex.add_argument("--seed", type=int, default=2024)
     ex.add_argument("--obstacles", action="store_true", help="with the obstacle sites")
+    ex.add_argument("--variants", type=int, default=0, metavar="N", help="the variant portals, seeds 0…N-1")
     args = ap.parse_args(argv)
 
-    world = build_world(args.seed, obstacles=args.obstacles)
+    if args.variants:
+        from .variants import variant_world
+        world = variant_world(range(args.variants))
+    else:
+        world = build_world(args.seed, obstacles=args.obstacles)
     if args.cmd == "expected":
         from .server import site_host
         bases = {s.site_id: f"http://{site_host(args.host_base, s.index)}:{args.port}" for s in world.sites}

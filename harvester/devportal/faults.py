@@ -332,11 +332,12 @@ def http_https_duplicates(site, req, resp):
 
 @fault("layout_changed")
 def layout_changed(site, req, resp):
-    """The site was redesigned: pages of the 年报 column no longer carry the list links a crawler reads
-    (items are `<a data-href=…>` filled in by a new script)."""
+    """The site was redesigned: pages of the 年报 column no longer carry their items' URLs anywhere (not in
+    an href, a data attribute or a script: a new app opens them by an id no page shows). (Items as
+    `<a data-href=…>` are no longer a changed layout: the crawler reads data-href.)"""
     if not _list_page(site, resp) or not req.path.startswith(site.nb_dir or "/nowhere/"):
         return resp
-    text = _re.sub(r'<a href="([^"]*)"([^>]*target="_blank")', r'<a data-href="\1"\2', resp.body.decode("utf-8", "replace"))
+    text = _re.sub(r'<a href="[^"]*"([^>]*target="_blank")', r'<a\1', resp.body.decode("utf-8", "replace"))
     return _rewrite(resp, text.encode("utf-8"))
 
 

@@ -24,6 +24,7 @@ import hashlib
 import ipaddress
 import socket
 import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -181,6 +182,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     site: Site | None = None
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return        # the client hung up: a browser closing a page whose script still polls
+        super().handle_error(request, client_address)
 
     def finish_request(self, request, client_address):
         try:

@@ -18,12 +18,16 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.http import HtmlResponse
+
 from harvester.extract.metadata import parse_date
 from harvester.titles import norm_title
 
-DOC_EXT = re.compile(r"\.(pdf|docx?|wps|ofd|rtf|xlsx?|et|zip)(?:$|[?#])", re.I)
+from . import scriptdata
+
+DOC_EXT = re.compile(r"\.(?:pdf|docx?|wps|ofd|rtf|xlsx?|et|zip)(?:$|[?#])", re.I)
 DOWNLOAD_HINT = re.compile(r"downfile|download|fileDown|getfile|attach", re.I)
-DETAIL_HINT = re.compile(r"/t\d{8}_\d+\.s?html?$|/art/\d{4}/|/content/|post_\d+\.html|/content_\d+\.htm", re.I)
+DETAIL_HINT = re.compile(r"/t\d{8}_\d+\.\w+$|/art/\d{4}/|/content/|post_\d+\.html|/content_\d+\.htm", re.I)
 
 # names of the report column, strongest first
 COLUMN_TEXT = re.compile(r"^(?:政府)?信息公开(?:工作)?(?:年度报告|年报)$|^公开年报$|^年度报告$|^年报$|信息公开年报|信息公开工作年度报告")
@@ -53,7 +57,9 @@ class Fetch:
 
 _SCRIPT_WRITES = re.compile(r"createElement|innerHTML|appendChild|insertAdjacentHTML|document\.write|\.html\(|\.append\(")
 _LOCATION = re.compile(r"location\s*(?:\.\s*(?:replace|assign|href)|=)|window\.open|navigate\(")
-_EMPTY_LIST = re.compile(r"<(ul|ol|div|tbody|table)\b[^>]*(?:id|class)=[\"'][^\"']*[\"'][^>]*>\s*</\1>", re.I)
+# a list container with an id or class and nothing in it
+_EMPTY_LIST = ("//*[self::ul or self::ol or self::div or self::tbody or self::table][@id or @class]"
+               "[not(*)][normalize-space(.)='']")
 
 
 def link_text(a) -> str:
@@ -65,14 +71,57 @@ def link_text(a) -> str:
     return text
 
 
+def element_title(el) -> str:
+    """Title of a list item that is not an <a>: `title=`, else its text without the date (`<li data-url>
+    <span>title</span><em>2024-03-01</em></li>`, a table row with the date in its own cell)."""
+    title = norm_title(el.attrib.get("title") or "")
+    if title:
+        return title
+    parts = [norm_title(t) for t in el.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()]
+    parts = [t for t in parts if t and not (len(t) <= 24 and parse_date(t.strip("[]()（）")))]
+    return max(parts, key=len) if len(parts) > 1 and max(map(len, parts)) >= 6 else "".join(parts)
+
+
+def element_target(el) -> str | None:
+    """Where a clickable element that is not a link goes: data-url/data-href/data-link, or the literal URL of
+    its onclick (`location.href='…'`, `window.open('…')`)."""
+    for name in ("data-url", "data-href", "data-link", "data-src"):
+        value = (el.attrib.get(name) or "").strip()
+        if value:
+            return value
+    return scriptdata.navigation_target(el.attrib.get("onclick") or "")
+
+
+def page_links(sel, base_url: str):
+    """(absolute url, text, element) of every link of a page or fragment: <a href>, and elements that navigate
+    by script (onclick) or data attributes (data-url, data-href)."""
+    for a in sel.css("a[href]"):
+        href = (a.attrib.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
+            continue
+        yield urljoin(base_url, href), link_text(a), a
+    for el in sel.xpath("//*[@onclick or @data-url or @data-href or @data-link]"):
+        href = (el.attrib.get("href") or "").strip()
+        if el.root.tag == "a" and href and not href.startswith(("javascript:", "#")):
+            continue                      # a real link, listed above
+        target = element_target(el)
+        if not target or target.startswith(("javascript:", "#", "mailto:")):
+            continue
+        text = link_text(el) if el.root.tag == "a" else element_title(el)
+        yield urljoin(base_url, target), text, el
+
+
 def is_document_url(url: str) -> bool:
     path = urlsplit(url).path
     return bool(DOC_EXT.search(path) or DOC_EXT.search(url) or DOWNLOAD_HINT.search(path))
 
 
 def item_date(a) -> str | None:
-    """The list date next to a link: a sibling <span>/<b>/<em> or the parent's text."""
+    """The list date next to a link: a sibling <span>/<b>/<em>, the parent's text, or (an item that is not an
+    <a>) a date inside it."""
     texts = a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[self::span or self::b or self::em or self::i]//text()").getall()
+    if a.root.tag != "a":
+        texts = a.xpath(".//text()").getall() + texts
     for t in texts:
         d = parse_date(t)
         if d:
@@ -109,27 +158,29 @@ class Platform:
         anchors = response.xpath("//body//a[@href]")
         if len(text) < 4000 and _LOCATION.search(scripts) and self.shell_target(response) is None and not anchors:
             return True           # a shell whose target is computed
-        if _EMPTY_LIST.search(text) and (has_src or _SCRIPT_WRITES.search(scripts)):
+        if response.xpath(_EMPTY_LIST) and (has_src or _SCRIPT_WRITES.search(scripts)):
             return True           # an empty list container and a script to fill it
         return False
 
     def shell_target(self, response) -> str | None:
-        """A tiny page that only forwards (location.replace, meta refresh): where to."""
+        """A tiny page that only forwards (location.replace, meta refresh): where to — a literal URL only."""
         text = response.text if hasattr(response, "text") else ""
-        if len(text) > 4000:
+        if len(text) > 4000 or not isinstance(response, HtmlResponse):
             return None
-        m = (re.search(r"location\.(?:replace|assign)\(\s*['\"]([^'\"]+)['\"]", text)
-             or re.search(r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]", text)
-             or re.search(r"http-equiv=['\"]?refresh['\"]?[^>]*content=['\"][^'\"]*url=([^'\">]+)", text, re.I))
-        return urljoin(response.url, m.group(1).strip()) if m else None
+        target = scriptdata.navigation_target(scriptdata.script_text(response))
+        if not target:
+            for content in response.xpath("//meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']/@content").getall():
+                for part in content.split(";"):
+                    key, eq, value = part.strip().partition("=")
+                    if eq and key.strip().lower() == "url":
+                        target = value.strip().strip("'\"")
+        return urljoin(response.url, target) if target else None
 
     def links(self, response):
-        """(absolute url, text, anchor selector) for every link of the page's main part."""
-        for a in response.css("a[href]"):
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")):
-                continue
-            yield response.urljoin(href), link_text(a), a
+        """(absolute url, text, element) for every link of the page: anchors, onclick and data-url items."""
+        if not isinstance(response, HtmlResponse):
+            return
+        yield from page_links(response, response.url)
 
     def list_items(self, response) -> list[ListItem]:
         items = []

@@ -13,23 +13,18 @@ Details are `/gkmlpt/content/<major>/<folder>/post_<id>.html` (an 8-field table,
 """
 from __future__ import annotations
 
-import json
 import math
-import re
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from harvester.extract.metadata import parse_date
 from harvester.titles import norm_title
 
+from . import scriptdata
 from .base import COLUMN_TEXT, Fetch, ListItem, Platform, is_document_url
 
 API = "/gkmlpt/api/all/"
 PAGE_SIZE = 100
 MAX_PAGES = 100
-
-_SID = re.compile(r"SID\s*:\s*['\"]?(\w+)")
-_TREE = re.compile(r"TREE\s*:\s*(\[.*?\])\s*,\s*[A-Z_]+\s*:", re.S)
-_TREE_END = re.compile(r"TREE\s*:\s*(\[.*\])\s*\}\s*;?\s*</script>", re.S)
 
 
 def _nodes(tree: list) -> list[dict]:
@@ -48,22 +43,25 @@ class GkmlptPlatform(Platform):
         if API in response.url or "/gkmlpt/" in response.url:
             return True
         text = response.text[:200000] if hasattr(response, "text") else ""
-        return "window._CONFIG" in text and ("TREE" in text or "DETAIL" in text)
+        return "_CONFIG" in text and ("TREE" in text or "DETAIL" in text)
 
     # ---- the shell ------------------------------------------------------------------------------
     def config(self, response) -> tuple[str | None, list]:
+        """SID and TREE of the shell's `_CONFIG`, however it is written: a JS literal, JSON, a JSON.parse
+        string, or one property at a time (`_CONFIG.SID = …`)."""
         text = response.text if hasattr(response, "text") else ""
         if "_CONFIG" not in text:
             return None, []
-        sid = _SID.search(text)
-        m = _TREE.search(text) or _TREE_END.search(text)
-        tree = []
-        if m:
-            try:
-                tree = json.loads(m.group(1))
-            except ValueError:
-                tree = []
-        return (sid.group(1) if sid else None), tree
+        script = scriptdata.script_text(response)
+        conf = scriptdata.value_of(script, "_CONFIG")
+        sid = scriptdata.find_key(conf, "SID") if isinstance(conf, dict) else None
+        tree = scriptdata.find_key(conf, "TREE") if isinstance(conf, dict) else None
+        if sid is None:
+            sid = scriptdata.value_of(script, "SID")
+        if not isinstance(tree, list):
+            tree = scriptdata.value_of(script, "TREE")
+        sid = str(sid) if isinstance(sid, (str, int)) and not isinstance(sid, bool) and str(sid).strip() else None
+        return sid, tree if isinstance(tree, list) else []
 
     def report_nodes(self, response) -> list[dict]:
         """The TREE nodes that are report categories: the linked `#catid` if it is one, else every node named
@@ -110,16 +108,15 @@ class GkmlptPlatform(Platform):
             return []
         count = int(((data.get("classify") or {}).get("post_count")) or 0)
         n = len(data.get("articles") or [])
-        per = n if 0 < n < count else PAGE_SIZE       # a full first page tells the page size
+        if not n or n >= count:                      # the whole category on one page (page 2 answers 404)
+            return []
+        per = n                                      # a full first page tells the page size
         pages = min(math.ceil(count / per), MAX_PAGES)
         return [self._api(state["referer"], state["catid"], state["sid"], p) for p in range(2, pages + 1)]
 
     @staticmethod
     def _json(response) -> dict | None:
-        try:
-            data = json.loads(response.text)
-        except (ValueError, AttributeError):
-            return None
+        data = scriptdata.parse_data(getattr(response, "text", ""))
         return data if isinstance(data, dict) else None
 
     # ---- items ----------------------------------------------------------------------------------

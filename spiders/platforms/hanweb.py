@@ -18,13 +18,13 @@ A jpaas column page has an empty list filled by
 """
 from __future__ import annotations
 
-import json
 import math
-import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
+from . import scriptdata
 from .base import Fetch, ListItem, Platform, is_document_url, item_date, link_text
 
 PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
@@ -32,19 +32,52 @@ JPAAS_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 GROUP_PAGES = 3                     # pages a dataproxy call returns
 MAX_RECORDS = 3000                  # guards a runaway totalrecord
 
-_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
-_DATASTORE = re.compile(r"<datastore>(.*?)</datastore>", re.S)
-_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>")
-_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>\s*</nextgroup>", re.S)
-_JPAGE = re.compile(r"\.jpage\s*\(\s*\{(.*?)\}\s*\)\s*;?", re.S)
-_ARG = re.compile(r"(\w+)\s*:\s*(?:'([^']*)'|\"([^\"]*)\"|([\w./-]+))")
-_COL = re.compile(r"/col/col(\d+)/")
-_JPAAS_PARAMS = re.compile(r"=\s*(\{[^{}]*[\"']?pageId[\"']?\s*:[^{}]*\})", re.S)
+FORM_KEYS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
 
 
-def _js_object(text: str) -> dict[str, str]:
-    """Flat key: value pairs of a JavaScript object literal (nested objects flattened)."""
-    return {m.group(1): next(g for g in m.groups()[1:] if g is not None) for m in _ARG.finditer(text)}
+def _column_id(path: str) -> str | None:
+    """The column id of a jcms path `/col/col<id>/…`."""
+    parts = path.split("/")
+    for a, b in zip(parts, parts[1:]):
+        if a == "col" and b.startswith("col") and b[3:].isdigit():
+            return b[3:]
+    return None
+
+
+def _datastore(xml_text: str):
+    """The <datastore> element of a jcms data island or proxy answer (lxml, CDATA kept as text)."""
+    start = xml_text.find("<datastore")
+    if start < 0:
+        return None
+    end = xml_text.rfind("</datastore>")
+    chunk = xml_text[start:end + len("</datastore>")] if end > start else xml_text[start:]
+    try:
+        return etree.fromstring(chunk.encode("utf-8"), etree.XMLParser(recover=True, resolve_entities=False,
+                                                                        no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _records(store) -> list[str]:
+    return [r.text or "" for r in store.iter("record")] if store is not None else []
+
+
+def _int_text(store, tag: str) -> int | None:
+    el = store.find(f".//{tag}") if store is not None else None
+    text = (el.text or "").strip() if el is not None else ""
+    return int(text) if text.isdigit() else None
+
+
+def _flat(conf: dict) -> dict[str, str]:
+    """Keys and values of a jpage({...}) configuration, nested objects (ajaxParam) flattened."""
+    out: dict[str, str] = {}
+    for k, v in conf.items():
+        if isinstance(v, dict):
+            for k2, v2 in _flat(v).items():
+                out.setdefault(k2, v2)
+        elif isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            out.setdefault(str(k), str(v))
+    return out
 
 
 class HanwebPlatform(Platform):
@@ -52,7 +85,7 @@ class HanwebPlatform(Platform):
 
     def detect(self, response) -> bool:
         url = response.url
-        if PROXY_PATH in url or JPAAS_PATH in url or _COL.search(urlsplit(url).path) or "/art/" in url:
+        if PROXY_PATH in url or JPAAS_PATH in url or _column_id(urlsplit(url).path) or "/art/" in url:
             return True
         text = response.text[:200000] if hasattr(response, "text") else ""
         return "<datastore>" in text or "jpage(" in text or JPAAS_PATH in text
@@ -76,10 +109,10 @@ class HanwebPlatform(Platform):
         text = response.text if hasattr(response, "text") else ""
         if self._is_proxy(response):
             state = dict(response.meta.get("adapter_state") or {})
-            total = _TOTAL.search(text)
+            total = _int_text(_datastore(text), "totalrecord")
             if not state or not total:
                 return []
-            return self._proxy_calls(state, int(total.group(1)))
+            return self._proxy_calls(state, total)
         fetches = []
         config = self._jpage_config(response)
         if config:
@@ -97,24 +130,30 @@ class HanwebPlatform(Platform):
     def _jpage_config(self, response) -> dict | None:
         """perPage, totalRecord, proxy URL, the POST form and the column page, from a jcms column page."""
         text = response.text if hasattr(response, "text") else ""
-        if "<datastore>" not in text:
+        if "<datastore" not in text:
             return None
-        m = _JPAGE.search(text)
-        conf = _js_object(m.group(1)) if m else {}
+        script = scriptdata.script_text(response)
+        conf: dict[str, str] = {}
+        for args in scriptdata.calls(script, ".jpage"):
+            if args and isinstance(args[0], (dict, scriptdata.Ref)):
+                value = scriptdata.resolve_ref(script, args[0])
+                if isinstance(value, dict):
+                    conf = _flat(value)
+                    break
+        lower = {k.lower(): v for k, v in conf.items()}
         form: dict[str, str] = {}
-        ng = _NEXTGROUP.search(text)
-        if ng:
-            href = re.search(r"href=[\"']([^\"']+)", ng.group(1))
-            if href:
-                form.update(dict(parse_qsl(urlsplit(href.group(1).replace("&amp;", "&")).query)))
+        store = _datastore("".join(response.xpath("//script[@type='text/xml']/text()").getall()) or text)
+        nextgroup = store.find(".//nextgroup") if store is not None else None
+        if nextgroup is not None and nextgroup.text:
+            for href in Selector(text=nextgroup.text).xpath("//a/@href").getall():
+                form.update(dict(parse_qsl(urlsplit(href).query)))
                 form.pop("page", None)
-        for key in ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
-                    "permissiontype"):
-            if key in conf:
-                form[key] = conf[key]
-        colid = _COL.search(urlsplit(response.url).path)
+        for key in FORM_KEYS:
+            if key.lower() in lower:
+                form[key] = lower[key.lower()]
+        colid = _column_id(urlsplit(response.url).path)
         if "columnid" not in form and colid:
-            form["columnid"] = colid.group(1)
+            form["columnid"] = colid
         if "columnid" not in form:
             return None
         form.setdefault("col", "1")
@@ -122,9 +161,9 @@ class HanwebPlatform(Platform):
         form.setdefault("path", "/")
         form.setdefault("sourceContentType", "1")
         form.setdefault("permissiontype", "0")
-        per = int(conf.get("perPage") or conf.get("perpage") or 15)
-        return {"perPage": per, "totalRecord": int(conf.get("totalRecord") or 0),
-                "proxy": urljoin(response.url, conf.get("proxyUrl") or PROXY_PATH), "form": form,
+        per = int(float(lower.get("perpage") or 15))
+        return {"perPage": per, "totalRecord": int(float(lower.get("totalrecord") or 0)),
+                "proxy": urljoin(response.url, lower.get("proxyurl") or PROXY_PATH), "form": form,
                 "referer": response.url}
 
     def _proxy_calls(self, state: dict, total: int, first_only: bool = False) -> list[Fetch]:
@@ -145,19 +184,16 @@ class HanwebPlatform(Platform):
         return out
 
     def _jpaas_params(self, response) -> dict | None:
+        """The list API's parameters: the script object that names the pageId (any spelling, any variable)."""
         text = response.text if hasattr(response, "text") else ""
         if JPAAS_PATH not in text:
             return None
-        m = _JPAAS_PARAMS.search(text)
-        if not m:
-            return None
-        raw = m.group(1)
-        try:
-            params = json.loads(raw)
-        except ValueError:
-            params = _js_object(raw)
-        params = {k: str(v) for k, v in params.items()}
-        return params if params.get("pageId") else None
+        for obj in scriptdata.objects(scriptdata.script_text(response)):
+            if isinstance(obj, dict) and any(str(k).lower() == "pageid" for k in obj):
+                params = {str(k): str(v) for k, v in obj.items() if isinstance(v, (str, int, float))}
+                page_id = next(v for k, v in params.items() if k.lower() == "pageid")
+                return params if page_id else None
+        return None
 
     def _jpaas_fetch(self, page_url: str, params: dict, page: int) -> Fetch:
         q = {**params, "pageNo": str(page)}
@@ -176,12 +212,9 @@ class HanwebPlatform(Platform):
     # ---- items ----------------------------------------------------------------------------------
     @staticmethod
     def _jpaas_html(response) -> str:
-        try:
-            data = json.loads(response.text)
-        except ValueError:
-            return ""
-        inner = (data or {}).get("data") or {}
-        return inner.get("html") or "" if isinstance(inner, dict) else ""
+        data = scriptdata.parse_data(getattr(response, "text", ""), {})
+        html = scriptdata.find_key(data, "html") if isinstance(data, (dict, list)) else None
+        return html if isinstance(html, str) else ""
 
     def _items_from_fragments(self, base_url: str, fragments: list[str]) -> list[ListItem]:
         items = []
@@ -204,11 +237,11 @@ class HanwebPlatform(Platform):
             return self._items_from_fragments(response.url, [self._jpaas_html(response)])
         text = response.text if hasattr(response, "text") else ""
         if self._is_proxy(response):
-            return self._items_from_fragments(response.url, _RECORD.findall(text))
+            return self._items_from_fragments(response.url, _records(_datastore(text)))
         items = []
-        store = _DATASTORE.search(text)
-        if store:
-            items = self._items_from_fragments(response.url, _RECORD.findall(store.group(1)))
+        if "<datastore" in text:
+            island = "".join(response.xpath("//script[@type='text/xml']/text()").getall()) or text
+            items = self._items_from_fragments(response.url, _records(_datastore(island)))
         return items + super().list_items(response)
 
     def body_selector(self, response):

@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from parsel import Selector
+
+from . import scriptdata
 from .base import Platform
 
-_CALL = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-_ARG = re.compile(r"""\s*(?:'([^']*)'|"([^"]*)"|(-?\d+))\s*""")
-_COUNT_PAGE = re.compile(r"var\s+countPage\s*=\s*(\d+)")
-_CURRENT_PAGE = re.compile(r"var\s+currentPage\s*=\s*(\d+)")
-
+_DETAIL = re.compile(r"/t\d{8}_\d+\.s?html?")
 
 @dataclass(frozen=True)
 class Pagination:
@@ -40,42 +39,37 @@ class Pagination:
         return names
 
 
-def _args(call: str) -> list[str | int]:
-    out: list[str | int] = []
-    for part in call.split(","):
-        m = _ARG.fullmatch(part)
-        if not m:
-            return []
-        s1, s2, num = m.groups()
-        out.append(int(num) if num is not None else (s1 if s1 is not None else s2))
-    return out
+def _kinds(args: list) -> str:
+    """'n' for a number, 's' for a name, '?' for what the script computes."""
+    return "".join("n" if scriptdata.as_int(a) is not None else "s" if isinstance(a, str) else "?" for a in args)
 
 
 def parse_pagination(script_text: str, page_url: str = "") -> Pagination | None:
-    """Find and decode a TRS pagination signature in a page's HTML/script text."""
-    for m in _CALL.finditer(script_text):
-        args = _args(m.group(1))
-        if not args:
-            continue
-        kinds = "".join("s" if isinstance(a, str) else "n" for a in args)
-        if kinds.startswith("snn") and len(args) >= 5:               # signature 3
-            _, pages, cur, name, ext = args[:5]
-            records = args[5] if len(args) > 5 and isinstance(args[5], int) else None
-            return Pagination(3, int(pages), max(int(cur) - 1, 0), str(name), str(ext), False, records)
-        if kinds.startswith("nnnss"):                                 # signature 4
-            records, pages, cur, name, ext = args[:5]
-            return Pagination(4, int(pages), int(cur), str(name), str(ext), True, int(records))
-        if kinds.startswith("nnss"):                                  # signature 1
-            pages, cur, name, ext = args[:4]
-            return Pagination(1, int(pages), int(cur), str(name), str(ext), True)
-    cp = _COUNT_PAGE.search(script_text)
-    if cp:                                                            # signature 2
-        cur = _CURRENT_PAGE.search(script_text)
-        path = urlsplit(page_url).path
-        fname = path.rsplit("/", 1)[-1] or "index.html"
+    """Find and decode a TRS pagination signature in a page's scripts (or HTML: its scripts are read)."""
+    if "<script" in script_text.lower():
+        script_text = scriptdata.script_text(Selector(text=script_text))
+    for raw in scriptdata.calls(script_text, "createPageHTML"):
+        args = [scriptdata.resolve_ref(script_text, a) for a in raw]
+        kinds = _kinds(args)
+        if kinds.startswith("snn") and len(args) >= 5 and kinds[3:5] == "ss":     # signature 3
+            pages, cur, name, ext = scriptdata.as_int(args[1]), scriptdata.as_int(args[2]), args[3], args[4]
+            records = scriptdata.as_int(args[5]) if len(args) > 5 else None
+            return Pagination(3, pages, max(cur - 1, 0), str(name), str(ext), False, records)
+        if kinds.startswith("nnnss"):                                                # signature 4
+            records, pages, cur = (scriptdata.as_int(a) for a in args[:3])
+            return Pagination(4, pages, cur, str(args[3]), str(args[4]), True, records)
+        if kinds.startswith("nnss"):                                                 # signature 1
+            pages, cur = scriptdata.as_int(args[0]), scriptdata.as_int(args[1])
+            return Pagination(1, pages, cur, str(args[2]), str(args[3]), True)
+    pages = scriptdata.as_int(scriptdata.value_of(script_text, "countPage"))
+    if pages is not None:                                                            # signature 2
+        cur = scriptdata.as_int(scriptdata.value_of(script_text, "currentPage")) or 0
+        fname = urlsplit(page_url).path.rsplit("/", 1)[-1] or "index.html"
         stem, _, ext = fname.partition(".")
-        stem = re.sub(r"_\d+$", "", stem)
-        return Pagination(2, int(cp.group(1)), int(cur.group(1)) if cur else 0, stem or "index", ext or "html", True)
+        base, sep, tail = stem.rpartition("_")
+        if sep and tail.isdigit():                  # index_3.html is page 3 of index
+            stem = base
+        return Pagination(2, pages, cur, stem or "index", ext or "html", True)
     return None
 
 
@@ -85,10 +79,10 @@ class TrsPlatform(Platform):
     def detect(self, response) -> bool:
         text = response.text[:200000] if hasattr(response, "text") else ""
         return ("createPageHTML" in text or "TRS_Editor" in text or "countPage" in text
-                or bool(re.search(r"/t\d{8}_\d+\.s?html?", text)))
+                or bool(_DETAIL.search(text)))
 
     def list_pages(self, response) -> list[str]:
-        pag = parse_pagination(response.text, response.url)
+        pag = parse_pagination(scriptdata.script_text(response), response.url)
         if not pag or pag.pages <= 1:
             return []
         return [urljoin(response.url, f) for f in pag.filenames()]

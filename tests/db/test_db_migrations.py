@@ -15,7 +15,7 @@ from harvester.db import models
 
 EXPECTED_TABLES = {
     "sites", "agencies", "reports", "report_urls", "report_versions", "documents", "report_sections",
-    "cells", "checks", "crawl_runs", "site_outcomes", "crawl_events", "site_columns", "alembic_version",
+    "cells", "checks", "crawl_runs", "site_outcomes", "crawl_events", "site_columns", "site_apis", "alembic_version",
 }
 
 

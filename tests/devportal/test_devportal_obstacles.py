@@ -188,6 +188,7 @@ def test_layout_changed_hides_the_list_links(world_up):
     world_up.set_fault("guanyun", "layout_changed")
     try:
         text = raw(url)[2].decode()
-        assert not re.search(r'<a href="\./\d{6}/t', text) and re.search(r'<a data-href="\./\d{6}/t', text)
+        # the items are still listed, but no page carries their URLs (not even in a data attribute)
+        assert not re.search(r'\./\d{6}/t\d{8}_', text) and re.search(r'<a title="[^"]*年度报告"', text)
     finally:
         world_up.set_fault("guanyun", "layout_changed", on=False)
