@@ -2,7 +2,7 @@
 and location (page, grid table/row/column, text line), the source text and the readings of glued digits
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 
 Existing cells get ``imputed = false`` and no location; ``harvester reparse`` fills them in from the
 archived documents. Downgrade drops the columns.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
