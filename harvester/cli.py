@@ -11,12 +11,46 @@ import click
 
 from harvester import settings as defaults
 
-from harvester.cliopts import db_option
+from harvester.cliopts import BadInput, db_create_option, db_option
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HarvesterGroup(click.Group):
+    """Every mistake in one line on stderr: usage errors and bad input exit 2 ("Error: … — see `… --help`"),
+    anything unexpected exits 1 with its type and message; the traceback only with --debug (or
+    HARVESTER_DEBUG=1)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("HARVESTER_DEBUG") == "1"
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except click.UsageError as exc:
+            where = f" — see `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
+            click.echo(f"Error: {' '.join(exc.format_message().split())}{where}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"Error: {' '.join(exc.format_message().split())}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:
+            if debug:
+                raise
+            message = " ".join(str(exc).split())[:300]
+            click.echo(f"Error: {type(exc).__name__}: {message} (run with --debug for the traceback)", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=HarvesterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="harvester")
-def main():
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+def main(debug):
     """Collect 政府信息公开工作年度报告 from government portals into a research database.
 
     \b
@@ -121,6 +155,23 @@ def print_summary(db_url: str) -> None:
         click.echo(f"  problems recorded: {problems}")
 
 
+def check_registry(path, only=()) -> list:
+    """The registry's sites; bad input (unreadable file, bad line, unknown --site) in one line, exit 2."""
+    from harvester.registry import RegistryError, load_sites
+
+    try:
+        sites = load_sites(path)
+    except RegistryError as exc:
+        raise BadInput(str(exc)) from None
+    known = {s.site_id for s in sites}
+    unknown = [sid for sid in only if sid not in known]
+    if unknown:
+        close = sorted(known, key=lambda k: (not k.startswith(unknown[0][:2]), k))[:5]
+        raise BadInput(f"--site {', '.join(unknown)}: not in the registry {path} ({len(known)} sites, e.g. "
+                       f"{', '.join(close)})")
+    return sites
+
+
 def crawl_exit_code(result: dict) -> int:
     """Non-zero only when nothing could be crawled: no site answered at all."""
     answered = [o for o, _ in result["outcomes"].values() if o not in ("unreachable", "blocked", "robots_disallowed")]
@@ -130,7 +181,7 @@ def crawl_exit_code(result: dict) -> int:
 @main.command()
 @click.option("--sites", default=lambda: os.environ.get("HARVESTER_SITES", defaults.HARVESTER_SITES),
               show_default="data/sites.csv", type=click.Path(dir_okay=False), help="Site registry CSV.")
-@db_option
+@db_create_option
 @click.option("--site", "only", multiple=True, help="Crawl only this site_id (repeatable).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
@@ -165,12 +216,7 @@ def crawl(sites, db_url, only, log_level, log_file, refresh, verify, redis_url, 
       harvester crawl --verify          # weekly: revisions and withdrawals too
       harvester crawl --distributed redis://queue:6379/0 --job nightly-2026-01-05 --db postgresql://me@db/h
     """
-    from harvester.registry import RegistryError, load_sites
-
-    try:
-        load_sites(sites)
-    except RegistryError as exc:
-        raise click.ClickException(str(exc))
+    check_registry(sites, only)
     overrides = {"HARVESTER_REFRESH": refresh, "HARVESTER_VERIFY": verify}
     # -- distributed mode (harvester/distributed.py) --
     if redis_url:
@@ -198,7 +244,7 @@ def crawl(sites, db_url, only, log_level, log_file, refresh, verify, redis_url, 
 @main.command()
 @click.option("--sites", default=lambda: os.environ.get("HARVESTER_SITES", defaults.HARVESTER_SITES),
               show_default="data/sites.csv", type=click.Path(dir_okay=False), help="Site registry CSV.")
-@db_option
+@db_create_option
 @click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False),
               help="Where the exports go.")
 @click.option("--reports-dir", default="data/runs", show_default=True, type=click.Path(file_okay=False),
@@ -228,12 +274,7 @@ def nightly(sites, db_url, out_dir, reports_dir, verify, log_file):
     from harvester.db import Store
     from harvester.export import export_reports
     from harvester.nightly import run_report, write_run_report
-    from harvester.registry import RegistryError, load_sites
-
-    try:
-        load_sites(sites)
-    except RegistryError as exc:
-        raise click.ClickException(str(exc))
+    check_registry(sites)
     result = run_crawl(sites=sites, db_url=db_url, log_level="INFO", log_file=log_file,
                        overrides={"HARVESTER_VERIFY": verify})
     print_outcomes(result)
@@ -243,58 +284,146 @@ def nightly(sites, db_url, out_dir, reports_dir, verify, log_file):
         report = run_report(store, result["run_id"])
     written = write_run_report(report, reports_dir)
     r = report["reports"]
-    click.echo(f"run {report['run_id']}: {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn; "
-               f"report: {written[1]}")
+    click.echo(f"run {report['run_id']}: {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn, "
+               f"{r['rejected']} rejected; report: {written[1]}")
+    for x in report["rejected_revisions"]:
+        click.echo(f"  REJECTED revision of report {x['report_id']} {x['agency']} {x['year']} ({x['site_id']}): "
+                   f"{x['reason']} — the current document stays; `harvester health` lists it", err=True)
     for s in report["regressions"]:
         click.echo(f"  REGRESSION {s['site_id']} ({s['platform']}): {s['outcome']} — {s['reason']}", err=True)
     if report["failed_classes"]:
         click.echo("ALARM: every site of " + ", ".join(report["failed_classes"]) +
-                   " that worked last time fails now", err=True)
+                   " that worked last time fails now — " + report["class_hint"], err=True)
         sys.exit(2)
     sys.exit(crawl_exit_code(result))
 
 
 @main.command()
 @db_option
+@click.option("--sites", default=None, type=click.Path(dir_okay=False),
+              help="The current registry (default: the one the latest crawl read); sites not in it are left out.")
 @click.option("--all", "show_all", is_flag=True, help="Every site, not only those that need a person.")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")
-def health(db_url, show_all, as_json):
-    """Sites that need a person: blocked, layout changed, no report column, no reports (exit 1 if any).
+def health(db_url, sites, show_all, as_json):
+    """Sites that need a person: blocked, layout changed, no report column, no reports, a rejected revision
+    (exit 1 if any).
 
     \b
-    From the run history in the database: each site's latest outcome and reason, how many runs in a row
-    it has failed, when it last worked, how many reports are stored for it, and the evidence of its latest
-    run (pages visited and what each listed, renders, captured browser calls, column candidates). A site
-    whose crawl finds nothing — or half or fewer of the reports — where an earlier run found them is
-    `layout_changed`: the alarm for a broken spider.
+    From the run history in the database, for the sites of the current registry only: each site's latest
+    outcome and reason, how many runs in a row it has failed, when it last worked, how many reports are stored
+    for it, re-fetched documents rejected because they parse worse than the current one, and the evidence of
+    its latest run — with what to do next. A muted site (`harvester mute`) is shown as muted and does not
+    count until its mute expires.
 
     \b
     Examples:
       harvester health
       harvester health --all --json | jq .
+      harvester health > /dev/null || mail -s "harvester needs a person" ops@example.org
     """
     from harvester.db import Store
     from harvester.nightly import health as site_health
 
+    registry = [s.site_id for s in check_registry(sites)] if sites else None
     with Store(db_url) as store:
-        rows = site_health(store)
-    shown = rows if show_all else [r for r in rows if r["problem"]]
+        rows = site_health(store, registry)
+    shown = rows if show_all else [r for r in rows if r["problem"] or r["muted"]]
     if as_json:
         for r in shown:
             click.echo(json.dumps(r, ensure_ascii=False))
+    elif not rows:
+        click.echo("No site crawled yet.")
     elif not shown:
-        click.echo(f"All {len(rows)} sites healthy." if rows else "No site crawled yet.")
+        click.echo(f"All {len(rows)} sites healthy.")
     else:
         from harvester.crawlrun import evidence_lines
 
         click.echo(f"{'site':<14} {'outcome':<18} {'failing':>7} {'last ok':>8} {'reports':>7}  reason")
         for r in shown:
-            click.echo(f"{r['site_id']:<14} {r['outcome']:<18} {r['failing_runs']:>7} "
+            outcome = "muted" if r["muted"] else r["outcome"]
+            click.echo(f"{r['site_id']:<14} {outcome:<18} {r['failing_runs']:>7} "
                        f"{r['last_ok_run'] or '-':>8} {r['reports_stored']:>7}  {r['reason'][:100]}")
+            if r["muted"]:
+                click.echo(f"    | muted until {r['muted']['until']}: {r['muted']['reason']} (latest: {r['outcome']})")
+                continue
+            for x in r["rejected_revisions"]:
+                click.echo(f"    | REJECTED revision of report {x['report_id']} {x['agency']} {x['year']}: "
+                           f"{x['reason']} — {x['document_url']}")
             if r["problem"]:
                 for line in evidence_lines(r.get("evidence"), pages=4, candidates=3):
                     click.echo(f"    | {line}")
+                if r["hint"]:
+                    click.echo(f"    → what to do: {r['hint']}")
+        muted = sum(1 for r in rows if r["muted"])
+        if muted:
+            click.echo(f"({muted} muted)")
     sys.exit(1 if any(r["problem"] for r in rows) else 0)
+
+
+def _until(ctx, param, value):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        try:
+            day = dt.date.today() + dt.timedelta(days=int(value.rstrip("d")))
+        except ValueError:
+            raise BadInput(f"--until {value!r}: give a date YYYY-MM-DD or a number of days such as 30d") from None
+    if day < dt.date.today():
+        raise BadInput(f"--until {value}: the date has passed")
+    return day
+
+
+@main.command()
+@click.argument("site_id")
+@db_option
+@click.option("--why", "reason", default=None, help="Why the site's alarm is muted (shown in health).")
+@click.option("--until", "until", default=None, callback=_until, metavar="YYYY-MM-DD|Nd",
+              help="When the mute expires (a date, or days from today such as 30d).")
+@click.option("--off", "off", is_flag=True, help="Unmute the site now.")
+def mute(site_id, db_url, reason, until, off):
+    """Mute a site's alarm in `health` with a reason and an expiry (or --off to unmute).
+
+    \b
+    A muted site is still crawled and listed by `health` as muted with its reason; it does not make health
+    exit 1 until the mute expires.
+
+    \b
+    Examples:
+      harvester mute 350128 --why "portal rebuilt, back in January" --until 2027-01-31
+      harvester mute 350128 --off
+    """
+    from harvester.db import Store
+
+    with Store(db_url) as store:
+        if not store.site_exists(site_id):
+            raise BadInput(f"site {site_id!r} is not in the database {store.safe_url} (crawl it first)")
+        if off:
+            click.echo(f"{site_id} unmuted" if store.unmute_site(site_id) else f"{site_id} was not muted")
+            return
+        if not reason or until is None:
+            raise BadInput("a mute needs --why REASON and --until YYYY-MM-DD (or --off to unmute)")
+        store.mute_site(site_id, reason, until)
+    click.echo(f"{site_id} muted until {until.isoformat()}: {reason}")
+
+
+@main.command()
+@db_create_option
+def init(db_url):
+    """Create the database (or bring it up to date): the one command besides crawl, nightly and demo that may.
+
+    \b
+    Examples:
+      harvester init --db sqlite:///data/harvester.db
+      harvester init --db postgresql://harvester@db/harvester
+    """
+    from harvester.db import Store
+
+    with Store(db_url) as store:
+        click.echo(f"database ready: {store.safe_url}")
 
 
 # ---- parse / reparse -------------------------------------------------------------------------------
@@ -349,7 +478,7 @@ def reparse(db_url):
 
 # ---- demo ---------------------------------------------------------------------------------------------
 @main.command()
-@db_option
+@db_create_option
 @click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False))
 @click.option("--port", default=8765, show_default=True, help="Port of the simulated sites (one loopback address each).")
 @click.option("--registry", default="data/demo-sites.csv", show_default=True, help="Where to write the demo registry.")

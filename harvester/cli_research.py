@@ -12,16 +12,20 @@ from pathlib import Path
 
 import click
 
-from harvester.cliopts import db_option, progress_bar
+from harvester.cliopts import db_lazy_option, db_option, progress_bar, require_db
 
 
 @contextlib.contextmanager
 def _errors():
     """Turn the library's errors into one-line messages (no traceback)."""
+    from harvester.cliopts import BadInput
     from harvester.query import QueryError, one_line
+    from harvester.research import UnknownProvince
 
     try:
         yield
+    except UnknownProvince as exc:
+        raise BadInput(str(exc)) from None
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -132,7 +136,7 @@ def coverage(db_url, out_dir, as_of, since, province):
 @click.command()
 @click.argument("report")
 @click.argument("year", required=False, type=click.IntRange(1990, 2200))
-@db_option
+@db_lazy_option
 @click.option("--cells", "pattern", default=None, metavar="GLOB",
               help="Only the cells whose id matches, e.g. 'apply.new.*' or '*.total'.")
 @click.option("--no-empty", "no_empty", is_flag=True, help="Leave out the cells with no value and no location.")
@@ -171,6 +175,7 @@ def show(report, year, db_url, pattern, no_empty, as_json):
 def _stored_report(db_url, report: str, year: int | None):
     from harvester.export import ExportError, open_store
 
+    require_db(db_url)
     try:
         store = open_store(db_url)
     except ExportError as exc:

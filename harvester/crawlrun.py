@@ -175,6 +175,7 @@ class CrawlContext:
         self.sites_path = settings.get("HARVESTER_SITES")
         only = [s for s in (settings.get("HARVESTER_ONLY_SITES") or "").split(",") if s]
         sites = load_sites(self.sites_path)
+        registry_ids = [s.site_id for s in sites]
         if only:
             unknown = sorted(set(only) - {s.site_id for s in sites})
             if unknown:
@@ -193,7 +194,8 @@ class CrawlContext:
                         interrupted)
         self.run_id = self.store.start_run("crawl", {"sites": self.sites_path, "only": only,
                                                      "db": self.store.safe_url, "refresh": self.refresh,
-                                                     "verify": self.verify, "resumes": interrupted},
+                                                     "verify": self.verify, "resumes": interrupted,
+                                                     "registry": registry_ids},
                                            job=self.job)
         self._memory: dict[str, dict] = {}
         self.started = datetime.now(timezone.utc)
@@ -293,6 +295,7 @@ class CrawlContext:
                   "reports_updated": sum(s.reports["updated"] for s in self.stats.values()),
                   "reports_revised": sum(s.reports["revised"] for s in self.stats.values()),
                   "reports_unchanged": sum(s.reports["unchanged"] for s in self.stats.values()),
+                  "reports_rejected": sum(s.reports["rejected"] for s in self.stats.values()),
                   "reports_withdrawn": sum(s.withdrawn for s in self.stats.values()),
                   "reports_known": sum(s.known_listed for s in self.stats.values()),
                   "not_modified": sum(s.not_modified for s in self.stats.values()),

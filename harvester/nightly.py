@@ -26,6 +26,37 @@ HEALTH_PROBLEMS = ("blocked", "layout_changed", "no_reports", "no_report_column"
                    "robots_disallowed", "error")
 
 
+FAMILY_ALARM_MIN_SITES = 3     # a family-wide alarm needs this many sites of the family that worked last time
+
+# what a person does next, per failure class (run report, health)
+HINTS = {
+    "unreachable": "open start_url in a browser; if the site moved, correct start_url in the registry; if it is "
+                   "down for a while, `harvester mute SITE --why … --until YYYY-MM-DD`",
+    "blocked": "an anti-bot challenge answered (never circumvented): ask the portal's operator to allow the "
+               "crawler's User-Agent, or mute the site",
+    "robots_disallowed": "robots.txt forbids the pages: ask the portal, or take the site out of the registry",
+    "no_report_column": "no 年报 column was found: look at the candidates in the evidence and put the column's URL "
+                        "as start_url (and the platform) in the registry",
+    "no_reports": "the column lists no annual report: open it; if it does list reports the adapter misreads it "
+                  "(file an issue with this evidence), if not mute the site until reports are due",
+    "layout_changed": "the site found fewer reports than before: compare this evidence with the last ok run; the "
+                      "adapter needs fixing (README: Adapting to portals never seen)",
+    "error": "the crawl failed on this site: read the crawl log (data/logs/) for the traceback and file an issue",
+    "never_crawled": "run `harvester crawl --site SITE`",
+    "no_reports_stored": "the site answered but none of its reports could be stored: see `harvester query` on "
+                         "crawl_events for the site",
+    "rejected_revision": "the portal now serves a document that parses worse (kept, not used): compare it with the "
+                         "current one (`harvester show REPORT`, the archive); tell the portal if it is damaged — "
+                         "a later good document is accepted by the next `--verify`",
+    "class_failed": "every site of the family fails: the spider's adapter for it is broken, not the web — run "
+                    "`harvester crawl --site ONE_OF_THEM --log-level DEBUG` and fix the adapter",
+}
+
+
+def hint(kind: str) -> str:
+    return HINTS.get(kind, "")
+
+
 def _platform(site_row) -> str:
     return (site_row.platform or "").strip() or "generic"
 
@@ -79,11 +110,20 @@ def run_report(store, run_id: int) -> dict:
     for row in per_site:
         if row["previous"] == "ok":
             was_ok[row["platform"]].append(row)
-    failed_classes = sorted(p for p, rows in was_ok.items() if rows and all(r["outcome"] in FAILING for r in rows))
+    failed_classes = sorted(p for p, rows in was_ok.items()
+                            if len(rows) >= FAMILY_ALARM_MIN_SITES and all(r["outcome"] in FAILING for r in rows))
+    for row in per_site:
+        row["hint"] = hint(row["outcome"]) if row["outcome"] != "ok" else ""
+    rejected = [{"report_id": r["report_id"], "agency": r["agency"], "year": r["year"], "site_id": r["site_id"],
+                 "document_url": r["document_url"], "document_sha256": r["document_sha256"],
+                 "parse_status": r["parse_status"], "reason": r["reason"], "kept_status": r["current_status"],
+                 "hint": hint("rejected_revision")}
+                for r in store.rejected_revisions(open_only=False, run_id=run_id)]
     return {
         "run_id": run_id, "status": run.status, "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at), "args": run.args or {}, "counts": run.counts or {},
-        "reports": {"new": new, "revised": revised, "withdrawn": withdrawn},
+        "reports": {"new": new, "revised": revised, "withdrawn": withdrawn, "rejected": len(rejected)},
+        "rejected_revisions": rejected, "class_hint": hint("class_failed") if failed_classes else "",
         "outcomes": dict(Counter(r["outcome"] for r in per_site)),
         "sites": per_site, "regressions": regressions, "failed_classes": failed_classes,
         "problems": dict(sorted(problems.items())),
@@ -110,10 +150,19 @@ def render_markdown(report: dict) -> str:
     r = report["reports"]
     lines = [f"# Crawl run {report['run_id']} — {report['status']}", "",
              f"Started {report['started_at']}, finished {report['finished_at']}.", "",
-             f"**Reports:** {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn.", ""]
+             f"**Reports:** {r['new']} new, {r['revised']} revised, {r['withdrawn']} withdrawn, "
+             f"{r.get('rejected', 0)} rejected revisions.", ""]
     if report["failed_classes"]:
         lines += [f"**ALARM — a whole class of sites failed:** {', '.join(report['failed_classes'])} "
-                  "(every site of the family that worked last time fails now: the spider is broken).", ""]
+                  f"(every site of the family that worked last time fails now, at least {FAMILY_ALARM_MIN_SITES}: "
+                  "the spider is broken).", f"What to do: {report.get('class_hint') or hint('class_failed')}", ""]
+    if report.get("rejected_revisions"):
+        lines += ["## Rejected revisions: need a person", ""]
+        for x in report["rejected_revisions"]:
+            lines.append(f"- report {x['report_id']} {x['agency']} {x['year']} ({x['site_id']}): {x['reason']}; "
+                         f"new document {x['document_url']} (sha256 {(x['document_sha256'] or '')[:12]}…, "
+                         f"{x['parse_status']}) rejected, the current one ({x['kept_status']}) stays")
+        lines += ["", f"What to do: {hint('rejected_revision')}", ""]
     if report["regressions"]:
         lines += ["## Sites that worked last time and fail now", ""]
         lines += [f"- {s['site_id']} {s['name']} ({s['platform']}): **{s['outcome']}** — {s['reason']}"
@@ -132,6 +181,8 @@ def render_markdown(report: dict) -> str:
         for s in alarmed:
             lines.append(f"- **{s['site_id']}** {s['name']}: {s['outcome']} — {s['reason']}")
             lines += [f"  - {line}" for line in evidence_lines(s.get("evidence"))]
+            if s.get("hint"):
+                lines.append(f"  - what to do: {s['hint']}")
         lines.append("")
     if report["problems"]:
         lines += ["## Problems recorded", ""]
@@ -142,9 +193,26 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines)
 
 
-def health(store) -> list[dict]:
-    """Every site with its latest outcome, last ok run, failing streak and stored reports; `problem` is True
-    for the sites that need a person."""
+def registry_of_latest_run(store) -> list[str] | None:
+    """The site ids of the registry the latest crawl run read (all of it, not only its --site subset); None
+    when no run recorded one (databases crawled before this was kept)."""
+    with store.engine.connect() as conn:
+        for args, in conn.execute(select(CrawlRun.args).where(CrawlRun.command == "crawl")
+                                  .order_by(CrawlRun.id.desc()).limit(20)):
+            if isinstance(args, dict) and isinstance(args.get("registry"), list):
+                return [str(x) for x in args["registry"]]
+    return None
+
+
+def health(store, registry: list[str] | None = None, *, today=None) -> list[dict]:
+    """Every site of the current registry (``registry``, else the one the latest crawl read, else every site
+    stored) with its latest outcome, last ok run, failing streak, stored reports, open rejected revisions and
+    mute; `problem` is True for the sites that need a person (a muted site is shown, never a problem)."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    if registry is None:
+        registry = registry_of_latest_run(store)
     with store.engine.connect() as conn:
         sites = {r.site_id: r for r in conn.execute(select(Site.__table__))}
         history: dict[str, list] = defaultdict(list)
@@ -153,8 +221,16 @@ def health(store) -> list[dict]:
                               .order_by(SiteOutcome.run_id.desc())):
             history[r.site_id].append(r)
         reports = dict(conn.execute(select(Report.site_id, func.count()).group_by(Report.site_id)).all())
+    rejected: dict[str, list] = defaultdict(list)
+    for r in store.rejected_revisions(open_only=True):
+        rejected[r["site_id"]].append({"report_id": r["report_id"], "agency": r["agency"], "year": r["year"],
+                                       "document_url": r["document_url"], "reason": r["reason"],
+                                       "rejected_at": _iso(r["rejected_at"])})
+    mutes = store.mutes()
+    wanted = sorted(sites) if registry is None else sorted(set(registry))
     out = []
-    for sid in sorted(sites):
+    for sid in wanted:
+        site = sites.get(sid)
         hist = history.get(sid, [])
         latest = hist[0] if hist else None
         streak = 0
@@ -165,11 +241,20 @@ def health(store) -> list[dict]:
         last_ok = next((h for h in hist if h.outcome == "ok"), None)
         stored = reports.get(sid, 0)
         outcome = latest.outcome if latest else "never_crawled"
-        problem = outcome in HEALTH_PROBLEMS or (latest is not None and stored == 0)
-        out.append({"site_id": sid, "name": sites[sid].name, "platform": _platform(sites[sid]),
+        problem = outcome in HEALTH_PROBLEMS or (latest is not None and stored == 0) or bool(rejected.get(sid))
+        kind = (outcome if outcome in HEALTH_PROBLEMS else "no_reports_stored" if latest is not None and stored == 0
+                else "rejected_revision" if rejected.get(sid) else outcome if outcome != "ok" else "")
+        mute = mutes.get(sid)
+        muted = None
+        if mute is not None and mute["until"] >= today:
+            muted = {"reason": mute["reason"], "until": mute["until"].isoformat()}
+        out.append({"site_id": sid, "name": site.name if site else sid,
+                    "platform": _platform(site) if site else "generic",
                     "outcome": outcome, "reason": latest.reason if latest else "",
                     "failing_runs": streak, "last_ok_run": last_ok.run_id if last_ok else None,
                     "last_ok_at": _iso(last_ok.recorded_at) if last_ok else None,
-                    "reports_stored": stored, "problem": problem,
+                    "reports_stored": stored, "problem": problem and muted is None, "muted": muted,
+                    "rejected_revisions": rejected.get(sid, []),
+                    "hint": hint(kind) if problem else "",
                     "evidence": latest.evidence if latest is not None else None})
     return out

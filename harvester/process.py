@@ -87,6 +87,30 @@ def keeps_stored_version(existing: dict | None, item: ReportItem) -> bool:
     return existing["document_url"] <= (fields["document_url"] or "")
 
 
+def worse_revision(existing: dict | None, item: ReportItem) -> str | None:
+    """Why the re-fetched document of a stored report must not become current — it parses worse: a document
+    problem or a lower status (corrupt, not a report …), fewer filled cells, or more failed checks than the
+    current one — or None (a new report, another copy, the same bytes, or a real revision: same quality or
+    better)."""
+    if not existing or other_copy(existing, item) or not existing.get("document_sha256"):
+        return None
+    fields = report_fields(item)
+    if not fields["document_sha256"] or fields["document_sha256"] == existing["document_sha256"]:
+        return None
+    old_status, new_status = existing.get("parse_status") or "", fields["parse_status"] or ""
+    old_rank, new_rank = _STATUS_RANK.get(old_status, 0), _STATUS_RANK.get(new_status, 0)
+    if new_rank < old_rank:
+        return f"the new document is {new_status or 'unreadable'} where the current one is {old_status}"
+    old_filled, new_filled = existing.get("filled_cells") or 0, score(item.parsed)[1]
+    if new_filled < old_filled:
+        return f"the new document fills {new_filled} cells where the current one fills {old_filled}"
+    old_failed = existing.get("failed_checks") or 0
+    new_failed = len(item.parsed.failed_checks) if item.parsed is not None else 0
+    if new_failed > old_failed:
+        return f"the new document fails {new_failed} checks where the current one fails {old_failed}"
+    return None
+
+
 def choose(files: list[Fetched]) -> Fetched | None:
     """The file whose parse becomes the report's data (its URL and type become the report's
     document_url/document_type): the best parse wins — status, then most cells. On a tie the page

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,12 +42,40 @@ class Site:
                 "county": self.county, "start_url": self.start_url, "platform": self.platform}
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+         (b"\xfe\xff", "UTF-16"))
+SAVE_AS = "save it as 'CSV UTF-8' (Excel) or UTF-8"
+
+
+def decode_registry(data: bytes, path: Path | str = "registry") -> tuple[str, str]:
+    """The registry's text and the encoding it was read in: UTF-8 (with or without BOM), else GB18030 (which
+    includes GBK and GB2312: what Excel on a Chinese Windows saves as "CSV"); anything else is refused in one
+    line naming what was found."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise RegistryError(f"{path}: the file is {name}; {SAVE_AS}")
+    if b"\x00" in data[:4096]:
+        raise RegistryError(f"{path}: the file holds NUL bytes (UTF-16 without BOM, or not a CSV at all); {SAVE_AS}")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            line = data[:utf8_error.start].count(b"\n") + 1
+            raise RegistryError(f"{path}:{line}: neither UTF-8 nor GBK/GB18030 (byte 0x{data[utf8_error.start]:02x}); "
+                                f"{SAVE_AS}") from None
+
+
 def load_sites(path: str | Path) -> list[Site]:
     """Read and validate a registry CSV; errors name the line and the problem."""
     path = Path(path)
     if not path.exists():
         raise RegistryError(f"registry not found: {path}")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    if path.is_dir():
+        raise RegistryError(f"registry {path} is a folder, not a CSV file")
+    text, _encoding = decode_registry(path.read_bytes(), path)
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED if c not in header]

@@ -312,6 +312,40 @@ class CrawlEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RejectedRevision(Base):
+    """A re-fetched document that parsed worse than the report's current one (corrupt, not a report, fewer
+    filled cells, more failed checks): archived and recorded here, never made current. Open (``resolved_at``
+    NULL) until a later document of the report is accepted or a person resolves it."""
+
+    __tablename__ = "rejected_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[str | None] = mapped_column(Text, index=True)
+    document_url: Mapped[str | None] = mapped_column(Text)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_type: Mapped[str | None] = mapped_column(String(32))
+    parse_status: Mapped[str | None] = mapped_column(String(32))
+    filled_cells: Mapped[int] = mapped_column(Integer, default=0)
+    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    rejected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class SiteMute(Base):
+    """An operator's mute of a site's alarm: why, until when (shown as muted in health, not counted)."""
+
+    __tablename__ = "site_mutes"
+
+    site_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[dt.date] = mapped_column(Date)
+    muted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 SITE_OUTCOMES = (
     "ok", "unreachable", "no_report_column", "no_reports", "blocked", "robots_disallowed",
     "layout_changed", "error",
