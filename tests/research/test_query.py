@@ -129,12 +129,12 @@ def test_postgresql_tricks_are_refused(research_db):
 def test_clear_errors(tmp_path, research_db):
     missing = tmp_path / "nope" / "harvester.db"
     result = harvester("query", "--db", f"sqlite:///{missing}", "SELECT 1")
-    assert result.exit_code == 1 and "no such database file" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output       # bad --db: exit 2 (issue 20)
     assert not missing.exists() and not missing.parent.exists()
     for url, words in (("postgresql://nobody@127.0.0.1:1/none", "cannot connect"),
                        ("mysql://x@y/z", "unsupported database")):
         result = harvester("query", "--db", url, "SELECT 1")
-        assert result.exit_code == 1 and words in result.output and "Traceback" not in result.output
+        assert result.exit_code == 2 and words in result.output and "Traceback" not in result.output
     result = harvester("query", "--db", research_db.url, "SELEKT * FROM reports")
     assert result.exit_code == 1 and result.output.startswith("Error: SQL error:")
     assert len(result.output.strip().splitlines()) == 1
