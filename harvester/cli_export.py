@@ -22,8 +22,8 @@ def export(db_url, out_dir, province, years, fmt):
     """Write the research files: per province reports_<code>, cells_<code> and checks_<code>, plus
     data_dictionary and manifest.json (row counts, columns, filters, database, latest crawl run).
 
-    <code> is the 2-digit GB/T 2260 province code. Exit codes: 0 written; 1 the database cannot be
-    opened; 2 bad option (unknown province, bad year); 3 the database has no reports yet.
+    <code> is the 2-digit GB/T 2260 province code. Exit codes: 0 written; 2 bad input (a --db that
+    cannot be opened, unknown province, bad year); 3 the database has no reports yet.
 
     \b
     Examples:

@@ -428,15 +428,17 @@ def test_cli_exports_with_filters(filled, tmp_path):
 def test_cli_errors(tmp_path):
     runner = CliRunner()
     bad_pg = runner.invoke(main, ["export", "--db", "postgresql://nobody@127.0.0.1:1/x", "--out", str(tmp_path)])
-    assert bad_pg.exit_code == 1 and "Traceback" not in bad_pg.output
-    assert "cannot open database" in bad_pg.output and len(bad_pg.output.strip().splitlines()) == 1
+    assert bad_pg.exit_code == 2 and "Traceback" not in bad_pg.output           # bad --db: exit 2 (issue 20)
+    assert "cannot connect to PostgreSQL" in bad_pg.output and len(bad_pg.output.strip().splitlines()) == 1
     missing = tmp_path / "no" / "such" / "dir" / "h.db"
     no_dir = runner.invoke(main, ["export", "--db", f"sqlite:///{missing}", "--out", str(tmp_path / "o")])
-    assert no_dir.exit_code == 1 and "does not exist" in no_dir.output
+    assert no_dir.exit_code == 2 and "does not exist" in no_dir.output
     assert not (tmp_path / "no").exists()            # the export never creates a database
-    unknown = runner.invoke(main, ["export", "--province", "火星", "--db", f"sqlite:///{missing}"])
+    from harvester.db import Store
+    Store(f"sqlite:///{tmp_path / 'empty.db'}").close()        # a bad --db is refused before the options
+    unknown = runner.invoke(main, ["export", "--province", "火星", "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
     assert unknown.exit_code == 2 and "11 北京市" in unknown.output and "65 新疆维吾尔自治区" in unknown.output
-    bad_year = runner.invoke(main, ["export", "--year", "soon", "--db", f"sqlite:///{missing}"])
+    bad_year = runner.invoke(main, ["export", "--year", "soon", "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
     assert bad_year.exit_code == 2 and "--year" in bad_year.output
     bad_format = runner.invoke(main, ["export", "--format", "xlsx"])
     assert bad_format.exit_code == 2

@@ -381,7 +381,8 @@ class Store:
 
         Returns {sha256, storage_path, size, changed}: ``changed`` is True when the URL now has
         bytes it did not have before (first fetch included). With ``data=None`` (304, error) the
-        previously archived content, ETag and Last-Modified are kept and ``changed`` is False.
+        previously archived content, ETag and Last-Modified are kept and ``changed`` is False; new bytes
+        replace the validators with their own (none when the server sent none).
         ``site_id``/``role`` (column, page, attachment, document) say what the URL was fetched as.
         """
         if not url:
@@ -405,8 +406,11 @@ class Store:
                 index_elements=["url"],
                 set_={"sha256": keep("sha256"), "storage_path": keep("storage_path"),
                       "size": keep("size"), "kind": keep("kind"),
-                      "content_type": keep("content_type"), "etag": keep("etag"),
-                      "last_modified": keep("last_modified"),
+                      "content_type": keep("content_type"),
+                      # new bytes bring their own validators (none, if the server sent none): an ETag kept
+                      # from other bytes would make the server answer 304 for bytes never archived
+                      "etag": ex.etag if data is not None else keep("etag"),
+                      "last_modified": ex.last_modified if data is not None else keep("last_modified"),
                       "http_status": ex.http_status, "fetched_at": ex.fetched_at,
                       "problem": ex.problem, "site_id": keep("site_id"), "role": keep("role")},
             ).returning(Document.sha256, Document.storage_path, Document.size)).mappings().one()
@@ -995,7 +999,8 @@ class Store:
         ``harvested``: URLs of its reports (pages and documents) that need no fetch unless refreshed or
         verified — a report whose fetch failed is not among them, so it is tried again;
         ``validators``: url → {etag, last_modified, sha256, content_type} of every URL fetched for the site
-        (conditional requests; the archived bytes answer a 304);
+        (conditional requests; the archived bytes answer a 304) — except the documents of open rejected
+        revisions, asked for in full (a repaired copy may keep the damaged one's validators);
         ``apis``: the list APIs its report columns call (column, method, url, body, headers), found by
         rendering a column once — asked over plain HTTP instead of rendering again."""
         with self._read() as conn:
@@ -1011,6 +1016,10 @@ class Store:
                               select(Document.url, Document.etag, Document.last_modified, Document.sha256,
                                      Document.content_type, Document.role)
                               .where(Document.site_id == site_id, Document.sha256.is_not(None)))}
+            # a document rejected as worse is asked for in full: a repaired copy may come with the same validators
+            for url, in conn.execute(select(RejectedRevision.document_url).where(
+                    RejectedRevision.site_id == site_id, RejectedRevision.resolved_at.is_(None))):
+                validators.pop(url, None)
             apis = [{"column": r.column_url, "method": r.method, "url": r.url, "body": r.body or "",
                      "headers": r.headers or {}}
                     for r in conn.execute(select(SiteApi.__table__).where(SiteApi.site_id == site_id)

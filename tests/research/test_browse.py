@@ -161,5 +161,5 @@ def test_browse_refuses_a_missing_file(tmp_path):
 
     missing = tmp_path / "none.db"
     result = CliRunner().invoke(main, ["browse", "--db", f"sqlite:///{missing}"])
-    assert result.exit_code == 1 and "no such database file" in result.output
+    assert result.exit_code == 2 and "no database at" in result.output      # bad --db: exit 2 (issue 20)
     assert not missing.exists()

@@ -80,7 +80,7 @@ def test_cli_writes_csv_and_html(research_db, tmp_path):
     assert again.exit_code == 0 and (out / "coverage.csv").read_bytes() == raw      # deterministic
     for province in ("浙江", "xx"):
         bad = CliRunner().invoke(main, [*args, "--province", province])
-        assert bad.exit_code == 1 and "江苏省" in bad.output and "福建省" in bad.output
+        assert bad.exit_code == 2 and "江苏省" in bad.output and "福建省" in bad.output
 
 
 def test_empty_database_says_crawl_first(tmp_path):
