@@ -41,3 +41,5 @@ class ReportItem:
     parsed: Any = None
     agency: str | None = None
     year: int | None = None
+    report_id: int | None = None   # the stored report (harvester.feeds: `scrapy crawl reports -O items.jsonl`)
+    store_status: str = ""         # new, revised, updated, unchanged, rejected, duplicate, failed

@@ -63,6 +63,14 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/feeds.py)
+FEED_EXPORTERS = {
+    "jsonlines": "harvester.feeds.ReportJsonLinesExporter", "jl": "harvester.feeds.ReportJsonLinesExporter",
+    "jsonl": "harvester.feeds.ReportJsonLinesExporter", "marshal": "harvester.feeds.ReportMarshalExporter",
+    "pickle": "harvester.feeds.ReportPickleExporter",
+    "json": "harvester.feeds.ReportJsonExporter", "csv": "harvester.feeds.ReportCsvExporter",
+    "xml": "harvester.feeds.ReportXmlExporter",
+}
 LOG_LEVEL = os.environ.get("HARVESTER_LOG_LEVEL", "INFO")
 HARVESTER_LOG_MAX_BYTES = int(os.environ.get("HARVESTER_LOG_MAX_BYTES", str(10 * 1024 * 1024)))  # then rotated
 HARVESTER_LOG_BACKUPS = int(os.environ.get("HARVESTER_LOG_BACKUPS", "14"))                      # old logs kept

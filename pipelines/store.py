@@ -12,6 +12,7 @@ class StorePipeline(Stage):
         if item.unchanged_report is not None:      # seen again, bytes unchanged (a verifying run's 304s)
             ctx.store.touch_report(item.unchanged_report, ctx.run_id)
             ctx.site(item.site_id).reports["unchanged"] += 1
+            item.report_id, item.store_status = item.unchanged_report, "unchanged"
             return item
         site = ctx.sites.get(item.site_id)
         agency, year = identify(item, site.name if site else "")
@@ -20,6 +21,7 @@ class StorePipeline(Stage):
             ctx.event(item.site_id, item.page_url, "no_year" if not year else "no_agency",
                       f"cannot tell the report's {'year' if not year else 'agency'} from {item.title!r}")
             ctx.site(item.site_id).reports["failed"] += 1
+            item.store_status = "failed"
             return item
         with ctx.store.report_lock(agency, year):     # distributed workers: one copy at a time
             existing = ctx.store.find_report(item.site_id, agency, year)
@@ -37,6 +39,7 @@ class StorePipeline(Stage):
                           f"{agency} {year}: {worse}; the current document stays (report {report_id}) — "
                           "`harvester health` lists it for a person")
                 ctx.site(item.site_id).reports["rejected"] += 1
+                item.report_id, item.store_status = report_id, "rejected"
                 return item
             if keeps_stored_version(existing, item):
                 # a second copy (repost, 图片版, another column): remember where it was seen, keep the better one
@@ -62,4 +65,5 @@ class StorePipeline(Stage):
                               f"{agency} {year}: the document changed; the earlier one is kept in report_versions",
                               level="info")
         ctx.site(item.site_id).reports[status] += 1
+        item.report_id, item.store_status = report_id, status
         return item
