@@ -471,7 +471,9 @@ def reparse(db_url):
     """
     from harvester.reparse import reparse_all
 
-    counts = reparse_all(db_url)
+    from harvester.progress import line_progress
+
+    counts = reparse_all(db_url, line=line_progress)
     click.echo(f"re-parsed {counts.get('reports', 0)} reports: " +
                ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k != "reports"))
 

@@ -67,10 +67,32 @@ class _NoProgress:
         pass
 
 
+class _LineProgress:
+    """`progress_bar` on a terminal: the rich progress line of harvester/progress.py."""
+
+    def __init__(self, label: str, length: int):
+        from harvester.progress import _CountLine
+
+        self.line = _CountLine(label, length)
+
+    def __enter__(self):
+        self.line.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.line.__exit__(*exc)
+
+    def update(self, n):
+        self.line.advance(n)
+
+
 def progress_bar(label: str, length: int, enabled: bool = True):
-    """A progress bar on stderr when it is a terminal (and `enabled`); a silent stand-in otherwise."""
-    if enabled and length and sys.stderr.isatty():
-        return click.progressbar(length=length, label=label, file=sys.stderr)
+    """A progress line on stderr when it is a terminal (and `enabled`; HARVESTER_PROGRESS=0/1 overrides);
+    a silent stand-in otherwise."""
+    from harvester.progress import wanted
+
+    if enabled and length and wanted():
+        return _LineProgress(label, length)
     return _NoProgress()
 
 

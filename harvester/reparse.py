@@ -5,53 +5,25 @@ extract → parse → choose → store functions, keeping the report's agency an
 """
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 from harvester.items import Fetched, ReportItem
 from harvester.process import choose, extract_file, parse_file, report_fields, report_urls
 
 
-def reparse_all(db_url: str | None, *, progress=None) -> Counter:
+def reparse_all(db_url: str | None, *, progress=None, line=None) -> Counter:
+    """Re-parse every archived report; ``progress(n)`` after each, ``line(label, total)`` a progress line
+    (harvester.progress.line_progress)."""
     from harvester.db import Store
 
     counts: Counter = Counter()
     store = Store(db_url)
     run_id = store.start_run("reparse", {})
     try:
-        for doc in store.iter_archived_documents():
-            meta = dict(doc["meta"])
-            files = []
-            for row in store.report_files(doc["report_id"]) or [{"url": doc["url"], "role": "document",
-                                                                  "sha256": doc["sha256"], "kind": doc["kind"],
-                                                                  "content_type": meta.get("content_type")}]:
-                try:
-                    body = store.read_document(row["sha256"])
-                except (FileNotFoundError, OSError) as exc:
-                    store.record_event(run_id, meta.get("site_id"), row["url"], "archive_missing", str(exc))
-                    counts["archive_missing"] += 1
-                    continue
-                files.append(Fetched(url=row["url"], role="page" if row["role"] == "page" else "attachment",
-                                     status=200, body=body, content_type=row.get("content_type") or "",
-                                     sha256=row["sha256"], kind=row.get("kind")))
-            item = ReportItem(site_id=meta.get("site_id") or "", title=doc["title"] or "",
-                              page_url=meta.get("page_url") or doc["url"], meta=meta, files=files)
-            for f in files:
-                extract_file(f)
-                try:
-                    parse_file(f, title=item.title, meta=meta)
-                except Exception as exc:  # record, keep going
-                    store.record_event(run_id, item.site_id, f.url, "parser_error", f"{type(exc).__name__}: {exc}"[:500],
-                                       level="error")
-            item.chosen = choose(files)
-            item.parsed = item.chosen.parsed if item.chosen is not None else None
-            _, status = store.upsert_report(site_id=item.site_id, agency=meta["agency"], year=meta["year"],
-                                            fields=report_fields(item), urls=report_urls(item), run_id=run_id)
-            if item.parsed is not None:
-                store.save_parse(doc["report_id"], item.parsed)
-            counts["reports"] += 1
-            counts[status] += 1
-            if progress:
-                progress(counts["reports"])
+        docs = list(store.iter_archived_documents())
+        with (line("reparse", len(docs)) if line is not None else contextlib.nullcontext()) as bar:
+            _reparse(store, run_id, docs, counts, progress, bar)
         store.finish_run(run_id, "finished", dict(counts))
     except BaseException:
         store.finish_run(run_id, "failed", dict(counts))
@@ -59,3 +31,42 @@ def reparse_all(db_url: str | None, *, progress=None) -> Counter:
     finally:
         store.close()
     return counts
+
+
+def _reparse(store, run_id, docs, counts, progress, bar) -> None:
+    for doc in docs:
+        meta = dict(doc["meta"])
+        files = []
+        for row in store.report_files(doc["report_id"]) or [{"url": doc["url"], "role": "document",
+                                                              "sha256": doc["sha256"], "kind": doc["kind"],
+                                                              "content_type": meta.get("content_type")}]:
+            try:
+                body = store.read_document(row["sha256"])
+            except (FileNotFoundError, OSError) as exc:
+                store.record_event(run_id, meta.get("site_id"), row["url"], "archive_missing", str(exc))
+                counts["archive_missing"] += 1
+                continue
+            files.append(Fetched(url=row["url"], role="page" if row["role"] == "page" else "attachment",
+                                 status=200, body=body, content_type=row.get("content_type") or "",
+                                 sha256=row["sha256"], kind=row.get("kind")))
+        item = ReportItem(site_id=meta.get("site_id") or "", title=doc["title"] or "",
+                          page_url=meta.get("page_url") or doc["url"], meta=meta, files=files)
+        for f in files:
+            extract_file(f)
+            try:
+                parse_file(f, title=item.title, meta=meta)
+            except Exception as exc:  # record, keep going
+                store.record_event(run_id, item.site_id, f.url, "parser_error", f"{type(exc).__name__}: {exc}"[:500],
+                                   level="error")
+        item.chosen = choose(files)
+        item.parsed = item.chosen.parsed if item.chosen is not None else None
+        _, status = store.upsert_report(site_id=item.site_id, agency=meta["agency"], year=meta["year"],
+                                        fields=report_fields(item), urls=report_urls(item), run_id=run_id)
+        if item.parsed is not None:
+            store.save_parse(doc["report_id"], item.parsed)
+        counts["reports"] += 1
+        counts[status] += 1
+        if progress:
+            progress(counts["reports"])
+        if bar is not None:
+            bar.advance(1, f"{meta.get('agency') or ''} {meta.get('year') or ''}")

@@ -63,6 +63,7 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+HARVESTER_PROGRESS = os.environ.get("HARVESTER_PROGRESS", "auto")   # auto: a progress line on a terminal only
 # `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/feeds.py)
 FEED_EXPORTERS = {
     "jsonlines": "harvester.feeds.ReportJsonLinesExporter", "jl": "harvester.feeds.ReportJsonLinesExporter",
@@ -83,6 +84,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "harvester.crawlrun.CrawlRunExtension": 500,
+    "harvester.progress.ProgressExtension": 510,      # a live line on a terminal only (HARVESTER_PROGRESS)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.middlewares.PoliteAutoThrottle": 0,      # AutoThrottle that keeps a Retry-After hold
 }
