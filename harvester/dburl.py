@@ -8,8 +8,9 @@ that says what is wrong and what to do (`DatabaseURLError`):
 * a backend other than SQLite and PostgreSQL, or a driver that is not installed (``postgresql+foo``);
 * a SQLite file whose folder does not exist (never created), or — for the commands that only read
   (``create=False``) — a SQLite file that does not exist;
-* a PostgreSQL server that does not answer or refuses the login (tried once, 5 s timeout), or a
-  database that does not exist on it.
+* a PostgreSQL server that does not answer or refuses the login (tried once, 5 s timeout), a
+  database that does not exist on it, or — for the commands that only read — one without the
+  harvester's tables (they would be created).
 
 Only ``crawl``, ``nightly``, ``demo`` and ``init`` may create a SQLite database (``create=True``).
 """
@@ -76,18 +77,18 @@ def check_db(url: str | URL | None, *, create: bool = False) -> URL:
             raise DatabaseURLError(f"--db {shown}: no database at {path}; check --db (or HARVESTER_DB), or "
                                    "create one with `harvester crawl` / `harvester init`")
         return resolved
-    _check_server(resolved, shown)
+    _check_server(resolved, shown, create)
     return resolved
 
 
-def _check_server(resolved: URL, shown: str) -> None:
+def _check_server(resolved: URL, shown: str, create: bool) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
     engine = create_engine(resolved, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            tables = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar()
     except Exception as exc:  # the driver's OperationalError: refused, timeout, unknown database, auth
         message = _one_line(exc)
         where = f"{resolved.host or 'localhost'}:{resolved.port or 5432}"
@@ -98,3 +99,6 @@ def _check_server(resolved: URL, shown: str) -> None:
         raise DatabaseURLError(f"--db {shown}: cannot connect to PostgreSQL at {where}: {message}; {hint}") from None
     finally:
         engine.dispose()
+    if not create and not tables:
+        raise DatabaseURLError(f"--db {shown}: the database has no harvester tables; check --db (or HARVESTER_DB), or "
+                               "create them with `harvester init` / `harvester crawl`")

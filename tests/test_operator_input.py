@@ -83,6 +83,18 @@ def assert_loud(result: subprocess.CompletedProcess, before: set[str], tmp: Path
         assert needle in result.stderr, detail
 
 
+def sql(url: str, statement: str) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement))
+            return [tuple(r) for r in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
 def fill(args: list[str], tmp: Path, reg: Path) -> list[str]:
     return [a.format(tmp=tmp, registry=reg) for a in args]
 
@@ -206,3 +218,21 @@ def test_debug_shows_the_traceback(tmp_path):
     assert len(quiet.stderr.strip().splitlines()) == 1 and "--debug" in quiet.stderr, quiet.stderr
     loud = run(tmp_path, ["--debug", "reparse", "--db", f"sqlite:///{db}"])
     assert loud.returncode != 0 and "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - CREATING))
+def test_read_only_commands_never_create_tables_in_an_empty_postgresql_database(tmp_path, pg_url, command):
+    """A PostgreSQL database without the harvester's tables (a mistyped database or schema): the read-only
+    commands say so and exit 2; they do not migrate it."""
+    reg = registry(tmp_path)
+    before = tree(tmp_path)
+    result = run(tmp_path, fill(COMMANDS[command], tmp_path, reg) + ["--db", pg_url])
+    assert_loud(result, before, tmp_path, "no harvester tables")
+    assert sql(pg_url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()") \
+        == [(0,)]
+    assert run(tmp_path, ["init", "--db", pg_url]).returncode == 0          # init creates them
+    assert sql(pg_url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+                       "AND table_name = 'rejected_revisions'") == [(1,)]
+    sql(pg_url, "DROP TABLE " + ", ".join(
+        t for (t,) in sql(pg_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                  "current_schema()")) + " CASCADE")
