@@ -166,6 +166,7 @@ def render_markdown(report: dict) -> str:
     if report["regressions"]:
         lines += ["## Sites that worked last time and fail now", ""]
         lines += [f"- {s['site_id']} {s['name']} ({s['platform']}): **{s['outcome']}** — {s['reason']}"
+                  + (f" — what to do: {s['hint']}" if s.get("hint") else "")
                   for s in report["regressions"]]
         lines.append("")
     lines += ["## Sites", "", "| site | name | platform | outcome | requests | reports listed | new | reason |",
