@@ -2,7 +2,8 @@
 
 ``ProgressExtension`` (a Scrapy extension, on in harvester/settings.py) draws one line on stderr while the
 crawl runs — sites done/total, reports new/updated (and rejected), requests, the site last heard from —
-when stderr is a terminal, or always with ``HARVESTER_PROGRESS=1``; ``HARVESTER_PROGRESS=0`` turns it off.
+when stderr is a terminal and the log goes to a file (as `harvester crawl` and `nightly` do), or always with
+``HARVESTER_PROGRESS=1``; ``HARVESTER_PROGRESS=0`` turns it off.
 Not on a terminal (cron, systemd, a pipe) nothing is drawn: the commands stay quiet and line-based. A site
 counts as done when it has had requests and none of them is pending.
 
@@ -65,8 +66,11 @@ class ProgressExtension:
     @classmethod
     def from_crawler(cls, crawler):
         ext = cls(crawler)
-        if not wanted(crawler.settings.get("HARVESTER_PROGRESS")):
-            return ext                    # not a terminal: nothing drawn, nothing connected
+        s = crawler.settings
+        setting = s.get("HARVESTER_PROGRESS")
+        log_on_console = s.getbool("LOG_ENABLED") and s.getbool("LOG_INSTALL_ROOT_HANDLER") and not s.get("LOG_FILE")
+        if not wanted(setting) or (log_on_console and str(setting).lower() not in ("1", "on", "yes", "true")):
+            return ext   # not a terminal, or the log itself is on the console: nothing drawn, nothing connected
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.scheduled, signal=signals.request_scheduled)
