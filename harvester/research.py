@@ -237,11 +237,12 @@ class ResearchDB:
         """One row per report: the REPORT_COLUMNS (no cells)."""
         stmt = self._where(
             select(Report.id.label("report_id"), Report.agency_id, Agency.name.label("agency"), Agency.province,
-                   Agency.city, Agency.county, Agency.division_code, Report.year, Report.report_format,
+                   Agency.city, Agency.county, Report.year, Report.report_format,
                    Report.parse_status, Report.title, Report.publish_date, Report.publisher, Report.index_no,
                    Report.page_url, Report.document_url, Report.document_type, Report.site_id)
             .join(Agency, Agency.id == Report.agency_id), province, year)
         frame = self._frame(stmt)
+        self._identify(frame, site=True)
         failed = self._failed(list(frame["report_id"]))
         frame["failed_checks"] = [";".join(failed.get(i, [])) for i in frame["report_id"]]
         imputed = self._imputed(list(frame["report_id"]))
@@ -249,6 +250,24 @@ class ResearchDB:
         frame = frame[list(REPORT_COLUMNS)]
         return frame.sort_values(["province", "agency", "year", "report_id"], kind="stable",
                                  key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
+
+    def identities(self) -> dict:
+        """``agencies.id`` → ``harvester.identity.AgencyIdentity`` (stable agency_id, division_code, site_id)."""
+        from harvester.identity import agency_identities
+
+        with self.engine.connect() as conn:
+            return agency_identities(conn)
+
+    def _identify(self, frame, *, site: bool = False) -> None:
+        """Replace the database's integer ``agency_id`` of ``frame`` by the stable one and fill
+        ``division_code`` (and ``site_id`` where the report has none) — see ``harvester.identity``."""
+        idents = self.identities()
+        ids = [idents.get(int(a)) for a in frame["agency_id"]]
+        frame["division_code"] = [i.division_code if i else "" for i in ids]
+        if site:
+            frame["site_id"] = [s if isinstance(s, str) and s else (i.site_id if i else "")
+                                for s, i in zip(frame["site_id"], ids)]
+        frame["agency_id"] = [i.agency_id if i else "" for i in ids]
 
     def _per_report(self, ids: list[int], model, column, condition) -> dict[int, list]:
         """{report id: [column values of its rows meeting condition]} for the given reports."""
@@ -299,8 +318,9 @@ class ResearchDB:
         ``imputed=False`` leaves out the cells imputed as 0."""
         pd = _pd()
         stmt = self._where(
-            select(CellRow.report_id, Agency.name.label("agency"), Agency.province, Agency.city, Agency.county,
-                   Report.year, Report.report_format, CellRow.cell_id, CellRow.value, CellRow.raw,
+            select(CellRow.report_id, Report.agency_id, Agency.name.label("agency"), Agency.province, Agency.city,
+                   Agency.county, Report.site_id, Report.year, Report.report_format, CellRow.cell_id, CellRow.value,
+                   CellRow.raw,
                    CellRow.unit, CellRow.flags, CellRow.imputed, Report.document_url,
                    *(getattr(CellRow, c) for c in CELL_SOURCE_COLUMNS))
             .join(Report, Report.id == CellRow.report_id).join(Agency, Agency.id == Report.agency_id),
@@ -311,6 +331,11 @@ class ResearchDB:
             ids = [cell_id] if isinstance(cell_id, str) else list(cell_id)
             stmt = stmt.where(CellRow.cell_id.in_(ids))
         frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["report_id", "agency_id", "agency", "province", "city", "county", "division_code", "site_id",
+                       *[c for c in frame.columns if c not in (
+                           "report_id", "agency_id", "agency", "province", "city", "county", "division_code",
+                           "site_id")]]]
         frame["flags"] = [";".join(f) if isinstance(f, list) else (f or "") for f in frame["flags"]]
         frame["imputed"] = frame["imputed"].astype(bool)
         if labels:
@@ -326,13 +351,16 @@ class ResearchDB:
     def checks(self, province: str | None = None, year: Any = None, *, status: str | None = None):
         """One row per report and check: check_id, status (PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), cells, detail."""
         stmt = self._where(
-            select(CheckRow.report_id, Agency.name.label("agency"), Agency.province, Agency.city, Agency.county,
-                   Report.year, CheckRow.check_id, CheckRow.status, CheckRow.cells, CheckRow.detail)
+            select(CheckRow.report_id, Report.agency_id, Agency.name.label("agency"), Agency.province, Agency.city,
+                   Agency.county, Report.site_id, Report.year, CheckRow.check_id, CheckRow.status, CheckRow.cells, CheckRow.detail)
             .join(Report, Report.id == CheckRow.report_id).join(Agency, Agency.id == Report.agency_id),
             province, year)
         if status is not None:
             stmt = stmt.where(CheckRow.status == status.upper())
         frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["report_id", "agency_id", "agency", "province", "city", "county", "division_code", "site_id",
+                       "year", "check_id", "status", "cells", "detail"]]
         frame["cells"] = [";".join(c) if isinstance(c, list) else (c or "") for c in frame["cells"]]
         return frame.sort_values(["province", "agency", "year", "report_id", "check_id"],
                                  kind="stable").reset_index(drop=True)
@@ -340,10 +368,13 @@ class ResearchDB:
     def agencies(self, province: str | None = None):
         names = self.province_names(province)
         stmt = select(Agency.id.label("agency_id"), Agency.name.label("agency"), Agency.province, Agency.city,
-                      Agency.county, Agency.division_code, Agency.site_id)
+                      Agency.county, Agency.site_id)
         if names is not None:
             stmt = stmt.where(Agency.province.in_(names))
-        return self._frame(stmt).sort_values(["province", "agency", "agency_id"], kind="stable").reset_index(drop=True)
+        frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["agency_id", "agency", "province", "city", "county", "division_code", "site_id"]]
+        return frame.sort_values(["province", "agency", "agency_id"], kind="stable").reset_index(drop=True)
 
     def dictionary(self):
         return _pd().DataFrame(data_dictionary(), columns=["cell_id", "table", "row_label", "col_label",
