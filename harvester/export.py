@@ -216,18 +216,26 @@ def _report_rows(store, years: tuple[int, ...] | None) -> list[dict]:
 
 def report_state(revised_at, withdrawn_at) -> str:
     """'withdrawn' (its page or document is gone), 'revised' (its document changed) or 'current'."""
-    return "withdrawn" if withdrawn_at is not None else "revised" if revised_at is not None else "current"
+    return "withdrawn" if _present(withdrawn_at) else "revised" if _present(revised_at) else "current"
+
+
+def _present(value) -> bool:
+    """Not None and not NaN/NaT (DataFrame blanks)."""
+    return value is not None and value == value
 
 
 def provenance(r: dict) -> dict:
     """The PROVENANCE_COLUMNS of a report row (keys as selected by ``_report_rows``)."""
     from harvester.archive import Archive
 
-    sha = r.get("document_sha256")
-    return {"fetched_at": r.get("fetched_at"), "document_sha256": sha,
-            "archive_path": r.get("storage_path") or (Archive.relpath(sha) if sha else None),
+    sha = r.get("document_sha256") if isinstance(r.get("document_sha256"), str) else None
+    stored = r.get("storage_path") if isinstance(r.get("storage_path"), str) else None
+    detail = r.get("parse_detail") if isinstance(r.get("parse_detail"), str) else ""
+    fetched = r.get("fetched_at") if _present(r.get("fetched_at")) else None
+    return {"fetched_at": fetched, "document_sha256": sha,
+            "archive_path": stored or (Archive.relpath(sha) if sha else None),
             "report_state": report_state(r.get("revised_at"), r.get("withdrawn_at")),
-            "parser_warnings": ";".join(p for p in (r.get("parse_detail") or "").split("; ") if p) or None}
+            "parser_warnings": ";".join(p for p in detail.split("; ") if p) or None}
 
 
 def _count_reports(store) -> int:

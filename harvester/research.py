@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
-from harvester.db.models import CELL_SOURCE_COLUMNS, Agency, CellRow, CheckRow, Report
+from harvester.db.models import CELL_SOURCE_COLUMNS, Agency, CellRow, CheckRow, Document, Report
 from harvester.divisions import province_code, province_name
 from harvester.query import QueryError, one_line, readonly_engine, resolve, safe_url
 
@@ -40,6 +40,9 @@ REPORT_COLUMNS = (
     "report_id", "agency_id", "agency", "province", "city", "county", "division_code", "year",
     "report_format", "parse_status", "failed_checks", "imputed_cells", "title", "publish_date", "publisher", "index_no",
     "page_url", "document_url", "document_type", "site_id",
+    # provenance (harvester.export.PROVENANCE_COLUMNS)
+    "fetched_at", "document_sha256", "archive_path", "report_state", "revised_at", "withdrawn_at",
+    "withdrawn_reason", "parser_warnings",
 )
 
 
@@ -239,9 +242,17 @@ class ResearchDB:
             select(Report.id.label("report_id"), Report.agency_id, Agency.name.label("agency"), Agency.province,
                    Agency.city, Agency.county, Report.year, Report.report_format,
                    Report.parse_status, Report.title, Report.publish_date, Report.publisher, Report.index_no,
-                   Report.page_url, Report.document_url, Report.document_type, Report.site_id)
-            .join(Agency, Agency.id == Report.agency_id), province, year)
+                   Report.page_url, Report.document_url, Report.document_type, Report.site_id,
+                   Report.document_sha256, Report.revised_at, Report.withdrawn_at, Report.withdrawn_reason,
+                   Report.parse_detail, Document.fetched_at, Document.storage_path)
+            .join(Agency, Agency.id == Report.agency_id)
+            .outerjoin(Document, Document.url == Report.document_url), province, year)
         frame = self._frame(stmt)
+        from harvester.export import provenance
+
+        prov = [provenance(r) for r in frame.to_dict("records")]
+        for col in ("fetched_at", "archive_path", "report_state", "parser_warnings"):
+            frame[col] = [p[col] for p in prov]
         self._identify(frame, site=True)
         failed = self._failed(list(frame["report_id"]))
         frame["failed_checks"] = [";".join(failed.get(i, [])) for i in frame["report_id"]]
@@ -291,8 +302,9 @@ class ResearchDB:
         return {rid: _ordered(v) for rid, v in found.items()}
 
     def reports(self, province: str | None = None, year: Any = None, *, cells: bool = True, imputed: bool = True):
-        """Wide: one row per report — REPORT_COLUMNS, then one column per cell id (float, NaN when blank;
-        with ``imputed=False`` the cells imputed as 0 are NaN too)."""
+        """Wide: one row per report — REPORT_COLUMNS, the derived figures (``derived.*``, computed from the
+        cells: harvester.derived), then one column per cell id (float, NaN when blank; with ``imputed=False``
+        the cells imputed as 0 are NaN too, and so are the derived figures that need them)."""
         pd = _pd()
         frame = self.report_list(province, year)
         if not cells:
@@ -306,9 +318,12 @@ class ResearchDB:
                         .where(CellRow.report_id.in_(ids[i:i + 500]))):
                     values[rid][cid] = None if imp and not imputed else value
         seen = {cid for v in values.values() for cid in v}
-        cell_ids = _ordered(seen | {d["cell_id"] for d in data_dictionary()})
-        wide = pd.DataFrame([[values[i].get(cid) for cid in cell_ids] for i in ids], columns=cell_ids,
-                            dtype="float64")
+        cell_ids = _ordered(seen | {d["cell_id"] for d in data_dictionary() if d.get("kind", "cell") == "cell"})
+        from harvester.derived import DERIVED_IDS, derive
+
+        derived = [list(derive(values[i]).values()) for i in ids]
+        wide = pd.DataFrame([d + [values[i].get(cid) for cid in cell_ids] for i, d in zip(ids, derived)],
+                            columns=[*DERIVED_IDS, *cell_ids], dtype="float64")
         return pd.concat([frame, wide], axis=1)
 
     def cells(self, province: str | None = None, year: Any = None, *, cell_id: str | Iterable[str] | None = None,
