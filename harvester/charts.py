@@ -88,7 +88,7 @@ def trend(db, figure: str = DEFAULT_FIGURE, province=None):
         value=("value", "mean" if rate else "sum"), reports=("report_id", "count"))
     y_title = f"{zh} ({'mean of reports' if rate else unit})"
     chart = alt.Chart(agg).mark_line(point=True).encode(
-        x=alt.X("year:O", title="年度 year"),
+        x=alt.X("year:O", title="年度 year", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".0%" if rate else "~s")),
         color=alt.Color("province:N", title="省份 province"),
         tooltip=["province", "year", "value", "reports"])
@@ -136,7 +136,7 @@ def coverage_map(db, province=None, as_of: dt.date | None = None):
     as_of = as_of or dt.date.today()
     if province is not None:
         chart = alt.Chart(frame).mark_rect(stroke="white").encode(
-            x=alt.X("year:O", title="年度 year"), y=alt.Y("agency:N", title="机关 agency"),
+            x=alt.X("year:O", title="年度 year", axis=alt.Axis(labelAngle=0)), y=alt.Y("agency:N", title="机关 agency"),
             color=alt.Color("label:N", scale=scale, title="status"),
             tooltip=["agency", "agency_id", "year", "status", "parse_status", "failed_checks", "report_id"])
         height = max(120, 18 * frame["agency"].nunique())
@@ -146,7 +146,7 @@ def coverage_map(db, province=None, as_of: dt.date | None = None):
         due = frame[frame["status"] != "not_due"]
         frame = due.groupby(["province", "year"], as_index=False).agg(share=("ok", "mean"), n=("ok", "size"))
         chart = alt.Chart(frame).mark_rect(stroke="white").encode(
-            x=alt.X("year:O", title="年度 year"), y=alt.Y("province:N", title="省份 province"),
+            x=alt.X("year:O", title="年度 year", axis=alt.Axis(labelAngle=0)), y=alt.Y("province:N", title="省份 province"),
             color=alt.Color("share:Q", title="parsed share", scale=alt.Scale(domain=[0, 1], scheme="greens")),
             tooltip=["province", "year", "share", "n"])
         height = max(120, 22 * frame["province"].nunique())
