@@ -11,9 +11,13 @@ every file and table a researcher meets:
   a row stored before that column existed. The database's integer ``agencies.id`` is never exported;
   in SQL (``harvester query``) the stable id is ``agencies.agency_key``;
 * ``division_code`` — the most specific GB/T 2260 code of the agency's division (county, else city,
-  else province), from the pinned division dataset (the code that starts ``agency_id``), '' when even
-  the province is unknown;
-* ``site_id`` — the registry site the agency was first found on (``agencies.site_id``).
+  else province) from the pinned division dataset: by definition the 6 digits that start ``agency_id``,
+  '' when even the province is unknown (``000000``). In SQL: ``NULLIF(substr(agencies.agency_key, 1, 6),
+  '000000')``;
+* ``site_id`` — the registry site the report was first found on (``reports.site_id``; for an agency
+  without a report, such as a missing agency-year of coverage, the agency's ``agencies.site_id``).
+
+``IDENTITY_SQL`` selects the same four ids in ``harvester query`` (SQLite and PostgreSQL).
 """
 from __future__ import annotations
 
@@ -36,11 +40,8 @@ def identify(name: str | None, norm_name: str | None, province: str | None, city
              site_id: str | None) -> AgencyIdentity:
     division = lookup_division(province or "", city or "", county or "", division_code)
     key = stored_key or agency_key(norm_name or name or "", division)
-    code = division.code or (division_code or "")
-    if not code:
-        prefix = key.split("-", 1)[0]
-        code = "" if prefix == UNKNOWN_DIVISION else prefix
-    return AgencyIdentity(key, code, site_id or "", division)
+    prefix = key.split("-", 1)[0]
+    return AgencyIdentity(key, "" if prefix == UNKNOWN_DIVISION else prefix, site_id or "", division)
 
 
 def agency_identities(conn, ids=None) -> dict[int, AgencyIdentity]:
@@ -56,3 +57,9 @@ def agency_identities(conn, ids=None) -> dict[int, AgencyIdentity]:
     return {r.id: identify(r.name, r.norm_name, r.province, r.city, r.county, r.division_code, r.agency_key,
                            r.site_id)
             for r in conn.execute(stmt)}
+
+
+IDENTITY_SQL = ("SELECT r.id AS report_id, a.agency_key AS agency_id, "
+                "COALESCE(NULLIF(substr(a.agency_key, 1, 6), '000000'), '') AS division_code, "
+                "COALESCE(r.site_id, a.site_id, '') AS site_id, a.name AS agency, r.year "
+                "FROM reports r JOIN agencies a ON a.id = r.agency_id ORDER BY r.id")
