@@ -186,6 +186,19 @@ def _append(out, name: str, frame) -> None:
     frame.to_sql(name, out, index=False, if_exists="append")
 
 
+def _with_province_names(frame):
+    """Add ``province_code`` (320000, the 6-digit GB/T 2260 code as in the exports) and ``province_en``
+    (Jiangsu) after ``province``, so the province can be filtered as 江苏省, Jiangsu or 32
+    (``province_code__startswith=32``) in Datasette too."""
+    from harvester.divisions import PROVINCES_EN, province_code
+
+    codes = [province_code(p) or "" for p in frame["province"]]
+    at = list(frame.columns).index("province") + 1
+    frame.insert(at, "province_code", [c + "0000" if c else "" for c in codes])
+    frame.insert(at + 1, "province_en", [PROVINCES_EN.get(c, "") for c in codes])
+    return frame
+
+
 def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                     progress: Progress = no_progress) -> dict:
     """Write the research companion database; return the Datasette metadata for its tables."""
@@ -217,6 +230,7 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                 wide = db.reports(province=p) if p else db.reports().query("province == ''")
                 long = db.cells(province=p) if p else db.cells().query("province == ''")
                 long["document_link"] = [document_link(u, pg) for u, pg in zip(long["document_url"], long["src_page"])]
+                wide, long = _with_province_names(wide), _with_province_names(long)
                 if not created:
                     _create(out, "reports", wide, pk="report_id")
                     _create(out, "cells", long, fks=report_fk)
@@ -232,6 +246,7 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
             entries = cov.compute(db, as_of=as_of)
             coverage = pd.DataFrame([e.__dict__ for e in entries], columns=list(cov.CSV_COLUMNS))
             coverage["report_id"] = coverage["report_id"].astype("Int64")
+            coverage = _with_province_names(coverage)
             _create(out, "coverage", coverage, fks=report_fk)
             _append(out, "coverage", coverage)
             bar.update(1)

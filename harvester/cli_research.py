@@ -114,7 +114,7 @@ def query(sql, db_url, as_csv, output, max_width, limit):
               help="Judge deadlines on this date (default: today).")
 @click.option("--since", default=None, type=click.IntRange(1990, 2200),
               help="Expect reports from this year on for every agency (default: each agency's first report year).")
-@click.option("--province", default=None, help="Only this province (name, short name or 2-digit code).")
+@click.option("--province", default=None, help="Only this province: 江苏, 江苏省, Jiangsu or 32.")
 def coverage(db_url, out_dir, as_of, since, province):
     """Which agency-years were found, parsed, failed checks, or are missing after the deadline.
 

@@ -187,6 +187,7 @@ META: dict[str, tuple[str, str, str, str, str]] = {
     "report_id": ("报告标识", "The report's id in the database (reports.id; browse /research/reports/<id>, "
                   "harvester show <id>)", "", "int", f"{_R};{_C};{_K};{_V}"),
     "province_code": ("省级代码", "GB/T 2260 code of the province (6 digits)", "", "text", _R),
+    "province_en": ("省份英文名", "The province's English name (Jiangsu); browse tables only", "", "text", ""),
     "city_code": ("地级代码", "GB/T 2260 code of the city (6 digits), when known", "", "text", _R),
     "county_code": ("县级代码", "GB/T 2260 code of the county (6 digits), when known", "", "text", _R),
     "division_status": ("区划匹配状态", "How the division was matched to the GB/T 2260 dataset "
