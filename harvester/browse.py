@@ -33,7 +33,9 @@ from pathlib import Path
 from harvester.cliopts import no_progress
 from harvester.query import QueryError, readonly_engine, resolve, sqlite_file
 
-Progress = Callable[[str, int], "object"]     # (label, length) → context manager with .update(n)
+Progress = Callable[[str, int], "object"]
+TEMPLATES = Path(__file__).parent / "templates" / "browse"
+PLUGIN_SOURCE = "from harvester.browse_plugin import asgi_wrapper, extra_template_vars  # noqa: F401\n"     # (label, length) → context manager with .update(n)
 
 MAIN_TABLES = {
     "sites": ("The site registry (data/sites.csv): one row per portal.", ["province", "platform"]),
@@ -50,7 +52,7 @@ MAIN_TABLES = {
 }
 MAIN_COLUMNS = {
     "reports": {
-        "agency_id": "The publishing agency (agencies.id).", "year": "The report year (statistics period).",
+        "agency_id": "The publishing agency (agencies.id; its stable id is agencies.agency_key).", "year": "The report year (statistics period).",
         "report_format": "gov2021, gov2019 or pre2019: the format of the statistical tables.",
         "parse_status": "parsed, partial, no_tables, text_only, not_a_report, or a document problem "
                         "(image_only, encrypted, corrupt …).",
@@ -73,7 +75,8 @@ MAIN_COLUMNS = {
                  "division_code": "GB/T 2260 code of the agency's division, when known."},
 }
 COMPANION_COLUMNS = {
-    "report_id": "reports.id in the database.", "agency_id": "agencies.id in the database.",
+    "report_id": "The report's id (reports.id in the database; this page's address /research/reports/<id>).",
+    "agency_id": "Stable agency id <GB/T 2260 code>-<normalised name>, as in the exports (agencies.agency_key).",
     "agency": "The publishing agency.", "province": "Province (省级).", "city": "City (地级).",
     "county": "County (县级).", "division_code": "GB/T 2260 division code, when known.",
     "year": "Report year (statistics period).",
@@ -116,11 +119,17 @@ class Plan:
     companion_name: str
     metadata: Path
     static: Path | None = None
+    plugins: Path | None = None
+    archive: Path | None = None
 
     def datasette_args(self, host: str, port: int) -> list[str]:
         args = ["serve"]
         if self.static is not None:
             args += ["--static", f"browse-static:{self.static}"]
+        if self.archive is not None:
+            args += ["--static", f"archive:{self.archive}"]
+        if self.plugins is not None:
+            args += ["--plugins-dir", str(self.plugins), "--template-dir", str(TEMPLATES)]
         args += ["-i", str(self.database)] if self.immutable else [str(self.database)]
         args += ["-i", str(self.companion), "--metadata", str(self.metadata), "--host", host, "--port", str(port),
                  "--setting", "sql_time_limit_ms", "5000", "--setting", "facet_time_limit_ms", "1000",
@@ -155,15 +164,55 @@ def snapshot_postgres(url, path: Path, progress: Progress = no_progress) -> None
         dst.dispose()
 
 
+def _sql_type(series) -> str:
+    """SQLite column type of a DataFrame column: numbers NUMERIC (a whole float is stored as an integer:
+    1615, never 1615.0, in Datasette's pages and CSV), text TEXT."""
+    kind = series.dtype.kind
+    return "NUMERIC" if kind in "iufb" else "TEXT"
+
+
+def _create(out, name: str, frame, *, pk: str | None = None, fks: dict[str, str] | None = None) -> None:
+    """CREATE TABLE for ``frame``'s columns, with a primary key and foreign keys (→ Datasette links)."""
+    fks = fks or {}
+    cols = []
+    for col in frame.columns:
+        kind = "INTEGER PRIMARY KEY" if col == pk else _sql_type(frame[col])
+        ref = f" REFERENCES {fks[col]}" if col in fks else ""
+        cols.append(f'"{col}" {kind}{ref}')
+    out.execute(f'CREATE TABLE "{name}" ({", ".join(cols)})')
+
+
+def _append(out, name: str, frame) -> None:
+    frame.to_sql(name, out, index=False, if_exists="append")
+
+
+def _with_province_names(frame):
+    """Add ``province_code`` (320000, the 6-digit GB/T 2260 code as in the exports) and ``province_en``
+    (Jiangsu) after ``province``, so the province can be filtered as 江苏省, Jiangsu or 32
+    (``province_code__startswith=32``) in Datasette too."""
+    from harvester.divisions import PROVINCES_EN, province_code
+
+    codes = [province_code(p) or "" for p in frame["province"]]
+    at = list(frame.columns).index("province") + 1
+    frame.insert(at, "province_code", [c + "0000" if c else "" for c in codes])
+    frame.insert(at + 1, "province_en", [PROVINCES_EN.get(c, "") for c in codes])
+    return frame
+
+
 def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                     progress: Progress = no_progress) -> dict:
     """Write the research companion database; return the Datasette metadata for its tables."""
+    import pandas as pd
+
     from harvester import coverage as cov
+    from harvester.derived import explain_check
+    from harvester.dictionary import DICTIONARY_COLUMNS, export_dictionary_rows
     from harvester.research import EmptyDatabase, data_dictionary, open_db
 
     dictionary = data_dictionary()
     if path.exists():
         path.unlink()
+    report_fk = {"report_id": "reports(report_id)"}
     with open_db(url) as db, sqlite3.connect(path) as out:
         if db.report_count() == 0:
             raise EmptyDatabase()
@@ -171,22 +220,35 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
 
         provinces = list({(province_code(p) or p): p for p in db.provinces()}.values())   # one per province
         with progress("labelled tables for Datasette", len(provinces) + 3) as bar:
-            db.dictionary().to_sql("dictionary", out, index=False)
+            full = pd.DataFrame(list(export_dictionary_rows()), columns=list(DICTIONARY_COLUMNS))
+            _create(out, "dictionary", full, pk=None)
+            _append(out, "dictionary", full)
             out.execute("CREATE UNIQUE INDEX ix_dictionary_cell_id ON dictionary(cell_id)")
             bar.update(1)
+            created = False
             for p in provinces:                  # one province at a time keeps memory bounded
                 wide = db.reports(province=p) if p else db.reports().query("province == ''")
-                wide.to_sql("reports", out, index=False, if_exists="append")
                 long = db.cells(province=p) if p else db.cells().query("province == ''")
                 long["document_link"] = [document_link(u, pg) for u, pg in zip(long["document_url"], long["src_page"])]
-                long.to_sql("cells", out, index=False, if_exists="append")
+                wide, long = _with_province_names(wide), _with_province_names(long)
+                if not created:
+                    _create(out, "reports", wide, pk="report_id")
+                    _create(out, "cells", long, fks=report_fk)
+                    created = True
+                _append(out, "reports", wide)
+                _append(out, "cells", long)
                 bar.update(1)
-            db.checks().to_sql("checks", out, index=False)
+            checks = db.checks()
+            checks["explanation"] = [explain_check(c) for c in checks["check_id"]]
+            _create(out, "checks", checks, fks=report_fk)
+            _append(out, "checks", checks)
             bar.update(1)
             entries = cov.compute(db, as_of=as_of)
-            import pandas as pd
-            pd.DataFrame([e.__dict__ for e in entries], columns=list(cov.CSV_COLUMNS)).to_sql(
-                "coverage", out, index=False)
+            coverage = pd.DataFrame([e.__dict__ for e in entries], columns=list(cov.CSV_COLUMNS))
+            coverage["report_id"] = coverage["report_id"].astype("Int64")
+            coverage = _with_province_names(coverage)
+            _create(out, "coverage", coverage, fks=report_fk)
+            _append(out, "coverage", coverage)
             bar.update(1)
         for table, cols in (("reports", ("province", "year", "parse_status", "agency")),
                             ("cells", ("cell_id", "province", "year", "report_id")),
@@ -196,6 +258,12 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                 out.execute(f'CREATE INDEX "ix_{table}_{c}" ON "{table}"("{c}")')
         out.commit()
     cell_descriptions = {d["cell_id"]: describe_cell(d) for d in dictionary}
+    for d in export_dictionary_rows():
+        if d["kind"] == "derived":
+            cell_descriptions[d["cell_id"]] = f"derived · {d['row_label_zh']} — {d['label_en']} ({d['unit']}): " \
+                                              f"{d['definition']}"
+    meta_descriptions = {d["cell_id"]: f"{d['row_label_zh']} — {d['label_en']}" + (f" ({d['unit']})" if d["unit"] else "")
+                         for d in export_dictionary_rows() if d["kind"] == "metadata"}
     return {
         "description": "Labelled tables built from the database when `harvester browse` started.",
         "tables": {
@@ -205,7 +273,7 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
                                "row / column label — English label (unit)).",
                 "facets": ["province", "year", "parse_status"],
                 "sort": "report_id",
-                "columns": {**COMPANION_COLUMNS, **cell_descriptions},
+                "columns": {**meta_descriptions, **COMPANION_COLUMNS, **cell_descriptions},
             },
             "cells": {
                 "description": "One row per report and cell with the Chinese and English labels: filter by "
@@ -263,6 +331,22 @@ def main_metadata() -> dict:
     return {"description": "The research database (read-only).", "tables": tables}
 
 
+def archive_root(url) -> Path | None:
+    """The archive of a database as ``Store`` finds it ($HARVESTER_ARCHIVE, else ``archive/`` next to a
+    SQLite file, else data/archive); None when that folder does not exist."""
+    import os
+
+    from harvester.db.engine import sqlite_path
+
+    env = os.environ.get("HARVESTER_ARCHIVE")
+    if env:
+        root = Path(env).expanduser()
+    else:
+        db_file = sqlite_path(url) if url.get_backend_name() == "sqlite" else None
+        root = db_file.parent / "archive" if db_file is not None else Path("data/archive")
+    return root.resolve() if root.is_dir() else None
+
+
 def prepare(url, work_dir: Path, *, immutable: bool = False, as_of: dt.date | None = None,
             progress: Progress = no_progress) -> Plan:
     """Build what Datasette serves into ``work_dir``; QueryError for a missing file, a bad URL …"""
@@ -290,9 +374,17 @@ def prepare(url, work_dir: Path, *, immutable: bool = False, as_of: dt.date | No
     static.mkdir(exist_ok=True)
     (static / "research.css").write_text(STYLE, encoding="utf-8")
     metadata["extra_css_urls"] = ["/browse-static/research.css"]
+    archive = archive_root(u)
+    metadata["plugins"] = {"harvester-browse": {"companion": companion_name,
+                                                "archive_url": "/archive/" if archive else None}}
+    from harvester.charts import dashboards
+    metadata["plugins"]["datasette-dashboards"] = dashboards(companion_name)
+    plugins = work_dir / "plugins"
+    plugins.mkdir(exist_ok=True)
+    (plugins / "harvester_browse.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
     meta_path = work_dir / "metadata.json"
     meta_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
-    return Plan(path, database_name, immutable, companion, companion_name, meta_path, static)
+    return Plan(path, database_name, immutable, companion, companion_name, meta_path, static, plugins, archive)
 
 
 def serve(plan: Plan, host: str, port: int) -> None:

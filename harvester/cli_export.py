@@ -13,7 +13,7 @@ from harvester.cliopts import db_option
 @click.option("--out", "out_dir", default="exports", show_default=True, type=click.Path(file_okay=False),
               help="Output directory (created when missing; files of the same name are replaced).")
 @click.option("--province", default=None,
-              help="Only this province: name (江苏, 江苏省) or 2-digit code (32); 00 = unknown province.")
+              help="Only this province: 江苏, 江苏省, Jiangsu or 32; 00 = unknown province.")
 @click.option("--year", "years", multiple=True, metavar="YEAR|FROM-TO",
               help="Only these report years; repeatable, or a range such as 2021-2023.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,

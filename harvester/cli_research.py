@@ -43,14 +43,28 @@ def _date(ctx, param, value):
 
 # ---- query ----------------------------------------------------------------------------------------------
 
+def _stdout_is_file() -> bool:
+    """stdout is redirected to a regular file (not a terminal, pipe or socket)."""
+    import os
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
 @click.command()
 @click.argument("sql")
 @db_option
-@click.option("--csv", "as_csv", is_flag=True, help="CSV (UTF-8) on stdout instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="CSV instead of a table: UTF-8, with a byte order mark (for Excel) when written to a file.")
+@click.option("-o", "--output", "output", default=None, type=click.Path(dir_okay=False),
+              help="Write the CSV to this file (UTF-8 with BOM, opens in Excel); implies --csv.")
 @click.option("--max-width", default=40, show_default=True, type=click.IntRange(4, None),
               help="Table output: cells wider than this many columns are cut with '…'.")
 @click.option("--limit", default=None, type=click.IntRange(1, None), help="Print at most this many rows.")
-def query(sql, db_url, as_csv, max_width, limit):
+def query(sql, db_url, as_csv, output, max_width, limit):
     """Run one read-only SQL statement and print the result.
 
     The database refuses every write: SQLite is opened read-only (mode=ro), PostgreSQL runs the
@@ -61,18 +75,30 @@ def query(sql, db_url, as_csv, max_width, limit):
     Examples:
       harvester query "SELECT year, count(*) AS reports FROM reports GROUP BY year"
       harvester query "SELECT a.name, r.year, c.value FROM cells c JOIN reports r ON r.id = c.report_id
-                       JOIN agencies a ON a.id = r.agency_id WHERE c.cell_id = 'apply.new.total'" --csv > new.csv
+                       JOIN agencies a ON a.id = r.agency_id WHERE c.cell_id = 'apply.new.total'" -o new.csv
+      harvester query "SELECT a.agency_key AS agency_id, r.id AS report_id, r.year FROM reports r
+                       JOIN agencies a ON a.id = r.agency_id" --csv > ids.csv
       harvester query --db postgresql://me@db/harvester "SELECT status, count(*) FROM checks GROUP BY status"
     """
     from harvester.query import format_table, run_query, write_csv
 
     with _errors():
         result = run_query(db_url, sql, limit=limit)
-    if as_csv:
+    if as_csv or output:
         buf = io.StringIO(newline="")
         write_csv(buf, result.columns, result.rows)
+        if output:
+            target = Path(output)
+            tmp = target.with_name(target.name + ".tmp")
+            with _errors():
+                tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))
+                tmp.replace(target)
+            click.echo(f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''} written to {output}", err=True)
+            return
         sys.stdout.flush()
-        sys.stdout.buffer.write(buf.getvalue().encode("utf-8"))     # UTF-8 whatever the locale
+        # UTF-8 whatever the locale; a BOM when stdout is a file (`> out.csv`), so Excel reads it as UTF-8
+        encoding = "utf-8-sig" if _stdout_is_file() else "utf-8"
+        sys.stdout.buffer.write(buf.getvalue().encode(encoding))
         sys.stdout.buffer.flush()
         return
     if not result.columns:
@@ -92,7 +118,7 @@ def query(sql, db_url, as_csv, max_width, limit):
               help="Judge deadlines on this date (default: today).")
 @click.option("--since", default=None, type=click.IntRange(1990, 2200),
               help="Expect reports from this year on for every agency (default: each agency's first report year).")
-@click.option("--province", default=None, help="Only this province (name, short name or 2-digit code).")
+@click.option("--province", default=None, help="Only this province: 江苏, 江苏省, Jiangsu or 32.")
 def coverage(db_url, out_dir, as_of, since, province):
     """Which agency-years were found, parsed, failed checks, or are missing after the deadline.
 

@@ -50,7 +50,7 @@ STATUS_COLOURS = {
     "not_due": "#d4d4d4",
 }
 PARSED = ("parsed", "partial")
-CSV_COLUMNS = ("province", "city", "county", "agency", "agency_id", "kind", "year", "deadline", "status",
+CSV_COLUMNS = ("province", "city", "county", "agency", "agency_id", "division_code", "site_id", "kind", "year", "deadline", "status",
                "parse_status", "failed_checks", "imputed_cells", "report_id", "title", "url")
 
 _GOVERNMENT = re.compile(r"(人民政府|政府|管委会|管理委员会|街道办事处|办事处|街道|行政公署|[乡镇])$")
@@ -81,7 +81,9 @@ class Entry:
     city: str
     county: str
     agency: str
-    agency_id: int
+    agency_id: str                  # the stable id of harvester.identity (as in the exports)
+    division_code: str
+    site_id: str
     kind: str
     year: int
     deadline: str
@@ -117,12 +119,12 @@ def compute(db, *, as_of: dt.date | None = None, since: int | None = None,
     last_due = latest_due_year(as_of)
     agencies = db.agencies(province)
     reports = db.report_list(province)
-    by_agency: dict[int, dict[int, dict]] = defaultdict(dict)
+    by_agency: dict[str, dict[int, dict]] = defaultdict(dict)
     for r in reports.to_dict("records"):
-        by_agency[int(r["agency_id"])][int(r["year"])] = r
+        by_agency[r["agency_id"]][int(r["year"])] = r
     entries: list[Entry] = []
     for a in agencies.to_dict("records"):
-        aid = int(a["agency_id"])
+        aid = a["agency_id"]
         found = by_agency.get(aid, {})
         if since is not None:
             first = since
@@ -136,12 +138,14 @@ def compute(db, *, as_of: dt.date | None = None, since: int | None = None,
             due = deadline(year, kind)
             r = found.get(year)
             e = Entry(province=_text(a["province"]), city=_text(a["city"]), county=_text(a["county"]),
-                      agency=a["agency"], agency_id=aid, kind=kind, year=year, deadline=due.isoformat(),
+                      agency=a["agency"], agency_id=aid, division_code=_text(a["division_code"]),
+                      site_id=_text(a["site_id"]), kind=kind, year=year, deadline=due.isoformat(),
                       status="")
             if r is None:
                 e.status = "missing" if as_of > due else "not_due"
             else:
                 e.report_id = int(r["report_id"])
+                e.site_id = _text(r["site_id"]) or e.site_id
                 e.parse_status = _text(r["parse_status"])
                 e.failed_checks = _text(r["failed_checks"])
                 imputed = _text(r.get("imputed_cells"))

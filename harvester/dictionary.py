@@ -22,7 +22,7 @@ from functools import lru_cache
 from harvester.report.schema import format_cell_ids, load_schema
 
 DICTIONARY_COLUMNS = ("cell_id", "table", "block", "row_label_zh", "col_label_zh", "label_en", "unit",
-                      "value_type", "formats", "imputable")
+                      "value_type", "formats", "imputable", "kind", "definition")
 IMPUTABLE_TABLES = ("t3", "t4")          # harvester.report.impute: the tables with hard checks
 FORMATS = ("gov2021", "gov2019", "pre2019")
 TABLE_EN = {"t2": "Active disclosure", "t3": "Requests", "t4": "Review & litigation", "pre2019": "Pre-2019"}
@@ -121,7 +121,8 @@ def dictionary_rows() -> tuple[dict, ...]:
 
     def add(cid, **row):
         rows.setdefault(cid, {"cell_id": cid, **row, "formats": ";".join(formats.get(cid, [])),
-                              "imputable": "yes" if row["table"] in IMPUTABLE_TABLES else "no"})
+                              "imputable": "yes" if row["table"] in IMPUTABLE_TABLES else "no",
+                              "kind": "cell", "definition": "read from the report's table"})
 
     for fmt in ("gov2021", "gov2019"):              # newest labels first
         for c in schema["table2"][fmt]:
@@ -155,3 +156,107 @@ def dictionary_rows() -> tuple[dict, ...]:
     if missing:
         raise MissingTranslation(f"cell ids without a dictionary row: {sorted(missing)}")
     return tuple({k: rows[cid][k] for k in DICTIONARY_COLUMNS} for cid in sorted(rows, key=lambda c: order.get(c, len(order))))
+
+
+# ---- every other column of the exports: metadata and derived figures ---------------------------------
+# column → (Chinese label, English description, unit, value type, files it is in)
+_R, _C, _K, _V = "reports", "cells", "checks", "coverage"
+META: dict[str, tuple[str, str, str, str, str]] = {
+    "province": ("省级行政区", "Province (省级) of the publishing agency", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "city": ("地级行政区", "City / prefecture (地级) of the agency", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "county": ("县级行政区", "County / district (县级) of the agency", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "agency": ("发布机关", "The publishing agency, as first published", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "year": ("报告年度", "Report year (the statistics period)", "年", "int", f"{_R};{_C};{_K};{_V}"),
+    "report_format": ("统计表格式", "gov2021, gov2019 or pre2019: the format of the statistical tables", "",
+                      "text", f"{_R};{_C}"),
+    "title": ("报告标题", "The report's title", "", "text", f"{_R};{_V}"),
+    "publish_date": ("发布日期", "Publication date (发布日期)", "date", "date", _R),
+    "index_no": ("索引号", "Index number (索引号) on the disclosure portal", "", "text", _R),
+    "publisher": ("发布机构", "Publisher as printed on the report page (发布机构)", "", "text", _R),
+    "url": ("报告页面网址", "The report's page (where it was found); in coverage the page or document",
+            "URL", "text", f"{_R};{_V}"),
+    "document_url": ("文件网址", "The document the cells were read from", "URL", "text", _R),
+    "parse_status": ("解析状态", "parsed, partial, no_tables, text_only, not_a_report, or a document problem "
+                     "(image_only, encrypted, no_unicode_map, corrupt, …)", "", "text", f"{_R};{_V}"),
+    "failed_checks": ("未通过的勾稽校验", "Ids of the checks that FAIL, ';'-separated (see checks_*.csv)", "",
+                      "text", f"{_R};{_V}"),
+    "imputed_cells": ("推定为零的单元格", "Cell ids printed blank and set to 0 by spec §7 (';'-separated); "
+                      "in coverage their number", "", "text", f"{_R};{_V}"),
+    "agency_id": ("机关标识", "Stable agency id: <6-digit GB/T 2260 code>-<normalised name>, the same in "
+                  "every output and every database", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "report_id": ("报告标识", "The report's id in the database (reports.id; browse /research/reports/<id>, "
+                  "harvester show <id>)", "", "int", f"{_R};{_C};{_K};{_V}"),
+    "province_code": ("省级代码", "GB/T 2260 code of the province (6 digits)", "", "text", _R),
+    "province_en": ("省份英文名", "The province's English name (Jiangsu); browse tables only", "", "text", ""),
+    "city_code": ("地级代码", "GB/T 2260 code of the city (6 digits), when known", "", "text", _R),
+    "county_code": ("县级代码", "GB/T 2260 code of the county (6 digits), when known", "", "text", _R),
+    "division_status": ("区划匹配状态", "How the division was matched to the GB/T 2260 dataset "
+                        "(docs/divisions.md)", "", "text", _R),
+    "division_code": ("区划代码", "The most specific GB/T 2260 code of the agency's division (county, else "
+                      "city, else province): the code that starts agency_id", "", "text", f"{_R};{_C};{_K};{_V}"),
+    "site_id": ("站点标识", "The registry site (data/sites.csv) the report was found on", "", "text",
+                f"{_R};{_C};{_K};{_V}"),
+    "fetched_at": ("抓取时间", "When the document was fetched (UTC, ISO 8601)", "UTC", "datetime", _R),
+    "document_sha256": ("文件SHA-256", "SHA-256 of the document's bytes (the archived copy's name)", "", "text",
+                        f"{_R};{_C}"),
+    "archive_path": ("存档副本", "Where the archived copy is, relative to the archive root "
+                     "(ab/cd/<sha256>); publish: the archive reference", "", "text", _R),
+    "report_state": ("版本状态", "current, revised (its document changed since first seen) or withdrawn "
+                     "(page or document gone)", "", "text", _R),
+    "revised_at": ("修订时间", "Last time the report's document changed (UTC)", "UTC", "datetime", _R),
+    "withdrawn_at": ("撤回时间", "When the page or document was found gone (UTC)", "UTC", "datetime", _R),
+    "withdrawn_reason": ("撤回原因", "Why the report counts as withdrawn (404, 410, soft 404 …)", "", "text", _R),
+    "parser_warnings": ("解析提示", "The parser's warnings, ';'-separated (a table printed in another year's "
+                        "layout, ambiguous digits, …)", "", "text", _R),
+    "cell_id": ("单元格标识", "Stable cell id (one row of this dictionary each)", "", "text", _C),
+    "value": ("数值", "The number (empty when printed blank)", "see the cell's unit", "number", _C),
+    "raw": ("原文", "The text as printed", "", "text", _C),
+    "unit": ("单位", "Unit of the value (件, 项, 万元 …): as printed, else the form's", "", "text", _C),
+    "flags": ("解析标记", "Parser remarks on the cell (blank, ambiguous decoding …), ';'-separated", "", "text", _C),
+    "imputed": ("推定为零", "1: printed blank, set to 0 by spec §7; filter imputed = 0 to leave them out", "",
+                "int", _C),
+    "src_reader": ("读取方式", "How the cell was read: grid, text_runs, cell_per_line, glued, imputed", "", "text", _C),
+    "src_page": ("页码", "PDF page the cell was read on", "", "int", _C),
+    "src_table": ("表序号", "Which table of the document (1 = first)", "", "int", _C),
+    "src_row": ("行号", "Row of that table's grid", "", "int", _C),
+    "src_col": ("列号", "Column of the grid (or place in a text row)", "", "int", _C),
+    "src_line": ("文本行号", "Line of the extracted text", "", "int", _C),
+    "src_text": ("所在行原文", "The row as read (text line, glued digits)", "", "text", _C),
+    "src_readings": ("读法数", "How many readings glued digits had", "", "int", _C),
+    "src_candidates": ("候选读法", "Those readings (JSON)", "", "text", _C),
+    "check_id": ("校验标识", "Id of the consistency check (勾稽关系), e.g. t3.balance.total", "", "text", _K),
+    "status": ("状态", "checks: PASS, FAIL, NOT_ASSESSABLE or AMBIGUOUS; coverage: parsed, failed_checks, "
+               "unparsed, missing or not_due", "", "text", f"{_K};{_V}"),
+    "cells": ("涉及单元格", "The cell ids the check involves, ';'-separated", "", "text", _K),
+    "detail": ("校验说明", "A failed check's arithmetic", "", "text", _K),
+    "explanation": ("校验含义", "What the check verifies", "", "text", _K),
+    "kind": ("机关类型", "coverage: government (deadline 31 March) or department (31 January)", "", "text", _V),
+    "deadline": ("公开期限", "The date the report was due (条例 第五十条)", "date", "date", _V),
+}
+
+
+def metadata_rows() -> tuple[dict, ...]:
+    """One dictionary row per metadata column of the exports (``kind = metadata``)."""
+    return tuple({"cell_id": col, "table": "meta", "block": files, "row_label_zh": zh, "col_label_zh": "",
+                  "label_en": en_, "unit": unit, "value_type": vtype, "formats": "", "imputable": "no",
+                  "kind": "metadata", "definition": en_}
+                 for col, (zh, en_, unit, vtype, files) in META.items())
+
+
+def derived_rows() -> tuple[dict, ...]:
+    """One dictionary row per derived figure (``kind = derived``, ``definition`` = its formula)."""
+    from harvester.derived import DERIVED
+
+    return tuple({"cell_id": d.id, "table": "derived", "block": "t3" if d.id.startswith(("derived.denied",
+                  "derived.unable", "derived.not_processed", "derived.disclosure")) else "t4",
+                  "row_label_zh": d.label_zh, "col_label_zh": "", "label_en": d.label_en, "unit": d.unit,
+                  "value_type": "int" if d.unit == "件" else "ratio", "formats": "gov2021;gov2019",
+                  "imputable": "no", "kind": "derived",
+                  "definition": f"computed from the cells: {d.formula}; empty when a part is empty"
+                                + (" or the denominator is 0" if d.unit == "ratio" else "")}
+                 for d in DERIVED)
+
+
+def export_dictionary_rows() -> tuple[dict, ...]:
+    """The dictionary of the exports: metadata columns, derived figures, then every cell id."""
+    return metadata_rows() + derived_rows() + dictionary_rows()

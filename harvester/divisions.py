@@ -67,6 +67,17 @@ PROVINCES: dict[str, tuple[str, str]] = {
 
 UNKNOWN_CODE = "00"
 
+# English (pinyin) names, matched without regard to case, spaces, hyphens or a trailing "Province"
+PROVINCES_EN: dict[str, str] = {
+    "11": "Beijing", "12": "Tianjin", "13": "Hebei", "14": "Shanxi", "15": "Inner Mongolia",
+    "21": "Liaoning", "22": "Jilin", "23": "Heilongjiang", "31": "Shanghai", "32": "Jiangsu",
+    "33": "Zhejiang", "34": "Anhui", "35": "Fujian", "36": "Jiangxi", "37": "Shandong", "41": "Henan",
+    "42": "Hubei", "43": "Hunan", "44": "Guangdong", "45": "Guangxi", "46": "Hainan", "50": "Chongqing",
+    "51": "Sichuan", "52": "Guizhou", "53": "Yunnan", "54": "Tibet", "61": "Shaanxi", "62": "Gansu",
+    "63": "Qinghai", "64": "Ningxia", "65": "Xinjiang", "71": "Taiwan", "81": "Hong Kong", "82": "Macao",
+}
+_EN_ALIASES = {"neimenggu": "15", "neimongol": "15", "xizang": "54", "macau": "82", "hongkong": "81"}
+
 _EXTRA_NAMES = {
     "新疆生产建设兵团": "65",
     "兵团": "65",
@@ -86,7 +97,19 @@ def _build_index() -> dict[str, str]:
         index[short] = code
         index[short + "省"] = code       # tolerate "广西省", "内蒙古省" and similar slips
     index.update(_EXTRA_NAMES)
+    for code, name in PROVINCES_EN.items():
+        index[_latin(name)] = code
+    index.update(_EN_ALIASES)
     return index
+
+
+def _latin(text: str) -> str:
+    """'Inner Mongolia', 'jiangsu province', 'Jiang-su' → 'innermongolia', 'jiangsu', 'jiangsu'."""
+    text = re.sub(r"[\s\-_'.]+", "", text.lower())
+    for tail in ("province", "municipality", "autonomousregion", "sar"):
+        if text.endswith(tail) and len(text) > len(tail):
+            text = text[: -len(tail)]
+    return text
 
 
 _INDEX = _build_index()
@@ -95,7 +118,8 @@ _SHORT_BY_LENGTH = sorted(((short, code) for code, (_, short) in PROVINCES.items
 
 
 def province_code(name: str | None) -> str | None:
-    """2-digit code of a province given by full name, short name, or code; None when unknown."""
+    """2-digit code of a province given by full name, short name, English name or code ("江苏省", "江苏",
+    "Jiangsu", "32"); None when unknown."""
     if name is None:
         return None
     text = _clean(str(name))
@@ -107,6 +131,8 @@ def province_code(name: str | None) -> str | None:
         return None
     if text in _INDEX:
         return _INDEX[text]
+    if text.isascii():
+        return _INDEX.get(_latin(text))
     # "江苏省南京市" and the like: the longest short name that starts the text
     for short, code in _SHORT_BY_LENGTH:
         if text.startswith(short):

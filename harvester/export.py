@@ -27,8 +27,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harvester.agencies import agency_key
-from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows
+from harvester.identity import identify
+from harvester.derived import DERIVED_IDS, derive, explain_check
+from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows, export_dictionary_rows
 from harvester.divisions import (
     PROVINCES, UNKNOWN_CODE, dataset_info, lookup_division, province_code, province_names,
 )
@@ -42,11 +43,15 @@ EXPORT_COLUMNS = (
     "province", "city", "county", "agency", "year", "report_format", "title", "publish_date",
     "index_no", "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
 )
-DIVISION_COLUMNS = ("agency_id", "report_id", "province_code", "city_code", "county_code", "division_status")
-CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "report_format",
+DIVISION_COLUMNS = ("agency_id", "report_id", "province_code", "city_code", "county_code", "division_status",
+                    "division_code", "site_id")
+PROVENANCE_COLUMNS = ("fetched_at", "document_sha256", "archive_path", "report_state", "revised_at",
+                      "withdrawn_at", "withdrawn_reason", "parser_warnings")
+CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
+                "year", "report_format",
                 "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS)  # + where it was read
-CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "check_id",
-                 "status", "cells", "detail")
+CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
+                 "year", "check_id", "status", "cells", "detail", "explanation")
 FORMATS = ("csv", "parquet")
 EXIT_EMPTY = 3          # `harvester export` on a database without reports (errors exit 1, usage 2)
 _INT_COLUMNS = {"year", "report_id", "imputed", "src_page", "src_table", "src_row", "src_col", "src_line",
@@ -181,24 +186,56 @@ def open_store(url):
 def _report_rows(store, years: tuple[int, ...] | None) -> list[dict]:
     from sqlalchemy import select
 
-    from harvester.db.models import Agency, Report
+    from harvester.db.models import Agency, Document, Report
 
-    stmt = (select(Report.id, Report.year, Report.report_format, Report.title, Report.publish_date,
+    stmt = (select(Report.id, Report.document_sha256, Report.revised_at, Report.withdrawn_at,
+                   Report.withdrawn_reason, Report.parse_detail, Document.fetched_at, Document.storage_path, Report.year, Report.report_format, Report.title, Report.publish_date,
                    Report.index_no, Report.publisher, Report.page_url, Report.document_url,
-                   Report.parse_status, Agency.name.label("agency"), Agency.norm_name,
+                   Report.parse_status, Report.site_id, Agency.site_id.label("agency_site_id"),
+                   Agency.name.label("agency"), Agency.norm_name,
                    Agency.province, Agency.city, Agency.county, Agency.division_code, Agency.agency_key)
-            .join(Agency, Agency.id == Report.agency_id))
+            .join(Agency, Agency.id == Report.agency_id)
+            .outerjoin(Document, Document.url == Report.document_url))
     if years:
         stmt = stmt.where(Report.year.in_(years))
     with store.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for r in rows:
-        division = lookup_division(r["province"], r["city"], r["county"], r["division_code"])
+        ident = identify(r["agency"], r["norm_name"], r["province"], r["city"], r["county"], r["division_code"],
+                         r["agency_key"], r["agency_site_id"])
+        division = ident.division
         r["division"] = division
-        r["agency_id"] = r["agency_key"] or agency_key(r["norm_name"] or r["agency"], division)
+        r["agency_id"] = ident.agency_id
+        r["division_code"] = ident.division_code
+        r["site_id"] = r["site_id"] or ident.site_id
+        r.update(provenance(r))
         code = division.province_code[:2] or province_code(r["province"])
         r["code"] = code if code in PROVINCES else None
     return rows
+
+
+def report_state(revised_at, withdrawn_at) -> str:
+    """'withdrawn' (its page or document is gone), 'revised' (its document changed) or 'current'."""
+    return "withdrawn" if _present(withdrawn_at) else "revised" if _present(revised_at) else "current"
+
+
+def _present(value) -> bool:
+    """Not None and not NaN/NaT (DataFrame blanks)."""
+    return value is not None and value == value
+
+
+def provenance(r: dict) -> dict:
+    """The PROVENANCE_COLUMNS of a report row (keys as selected by ``_report_rows``)."""
+    from harvester.archive import Archive
+
+    sha = r.get("document_sha256") if isinstance(r.get("document_sha256"), str) else None
+    stored = r.get("storage_path") if isinstance(r.get("storage_path"), str) else None
+    detail = r.get("parse_detail") if isinstance(r.get("parse_detail"), str) else ""
+    fetched = r.get("fetched_at") if _present(r.get("fetched_at")) else None
+    return {"fetched_at": fetched, "document_sha256": sha,
+            "archive_path": stored or (Archive.relpath(sha) if sha else None),
+            "report_state": report_state(r.get("revised_at"), r.get("withdrawn_at")),
+            "parser_warnings": ";".join(p for p in detail.split("; ") if p) or None}
 
 
 def _count_reports(store) -> int:
@@ -309,6 +346,9 @@ class _Table:
             self.tmp.unlink(missing_ok=True)
 
 
+_UNITS = {d["cell_id"]: d["unit"] for d in dictionary_rows()}
+
+
 def _cell_order():
     order = {cid: i for i, cid in enumerate(all_cell_ids())}
     return lambda cid: (order.get(cid, len(order)), cid)
@@ -365,7 +405,7 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     ext = "csv" if fmt == "csv" else "parquet"
     cell_ids = all_cell_ids()
     cell_key = _cell_order()
-    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *cell_ids)
+    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *PROVENANCE_COLUMNS, *DERIVED_IDS, *cell_ids)
     files: list[tuple[str, _Table]] = []
     total = sum(len(v) for v in groups.values())
     with progress_bar("exporting reports", total, enabled=progress) as bar:
@@ -373,7 +413,7 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
             rows = sorted(groups[code], key=lambda r: (
                 r["agency"] or "", r["year"], r["city"] or "", r["county"] or "", r["id"]))
             tables = {
-                "reports": _Table(out / f"reports_{code}.{ext}", wide_columns, set(cell_ids), fmt),
+                "reports": _Table(out / f"reports_{code}.{ext}", wide_columns, {*cell_ids, *DERIVED_IDS}, fmt),
                 "cells": _Table(out / f"cells_{code}.{ext}", CELL_COLUMNS, {"value"}, fmt),
                 "checks": _Table(out / f"checks_{code}.{ext}", CHECK_COLUMNS, set(), fmt),
             }
@@ -393,7 +433,7 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
                 files.append((kind, t))
 
     dictionary = _Table(out / f"data_dictionary.{ext}", DICTIONARY_COLUMNS, set(), fmt)
-    for d in dictionary_rows():
+    for d in export_dictionary_rows():
         dictionary.write([d[c] for c in DICTIONARY_COLUMNS])
     dictionary.close()
     files.append(("dictionary", dictionary))
@@ -408,7 +448,7 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
 def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
     d = r["division"]
     head = [r["province"], r["city"], r["county"], r["agency"]]
-    ident = [r["agency_id"], r["id"], r["year"]]
+    ident = [r["agency_id"], r["id"], r["division_code"], r["site_id"], r["year"]]
     checks = sorted(checks, key=lambda c: c.check_id)
     failed = ";".join(c.check_id for c in checks if c.status == "FAIL")
     cells = sorted(cells, key=lambda c: cell_key(c.cell_id))
@@ -418,15 +458,17 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
         *head, r["year"], r["report_format"], r["title"], r["publish_date"], r["index_no"], r["publisher"],
         r["page_url"], r["document_url"], r["parse_status"], failed, imputed or None,
         r["agency_id"], r["id"], d.province_code, d.city_code, d.county_code, d.status,
-        *(values.get(cid) for cid in cell_ids)])
+        r["division_code"], r["site_id"], *(r[c] for c in PROVENANCE_COLUMNS),
+        *derive(values).values(), *(values.get(cid) for cid in cell_ids)])
     for c in cells:
-        tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw, c.unit,
+        tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw,
+                               c.unit or _UNITS.get(c.cell_id),
                                ";".join(c.flags or []) or None, int(bool(c.imputed)),
                                *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
                                json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
-                                c.detail or None])
+                                c.detail or None, explain_check(c.check_id)])
 
 
 def _version() -> str:

@@ -21,6 +21,7 @@ The database itself refuses writes — nothing here tries to recognise "dangerou
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -206,6 +207,8 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, Decimal):          # PostgreSQL sum()/numeric: 1615, not 1615.0
+        return str(int(value)) if value == value.to_integral_value() else str(value.normalize())
     if isinstance(value, (bytes, memoryview)):
         return f"<{len(bytes(value))} bytes>"
     return str(value)
@@ -259,6 +262,6 @@ def write_csv(fh, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None
     writer.writerow([neutralise(str(c)) for c in columns])
     for row in rows:
         writer.writerow([
-            "" if v is None else _cell_text(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+            "" if v is None else _cell_text(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
             else neutralise(_cell_text(v))
             for v in row])

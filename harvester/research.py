@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
-from harvester.db.models import CELL_SOURCE_COLUMNS, Agency, CellRow, CheckRow, Report
+from harvester.db.models import CELL_SOURCE_COLUMNS, Agency, CellRow, CheckRow, Document, Report
 from harvester.divisions import province_code, province_name
 from harvester.query import QueryError, one_line, readonly_engine, resolve, safe_url
 
@@ -40,6 +40,9 @@ REPORT_COLUMNS = (
     "report_id", "agency_id", "agency", "province", "city", "county", "division_code", "year",
     "report_format", "parse_status", "failed_checks", "imputed_cells", "title", "publish_date", "publisher", "index_no",
     "page_url", "document_url", "document_type", "site_id",
+    # provenance (harvester.export.PROVENANCE_COLUMNS)
+    "fetched_at", "document_sha256", "archive_path", "report_state", "revised_at", "withdrawn_at",
+    "withdrawn_reason", "parser_warnings",
 )
 
 
@@ -237,11 +240,20 @@ class ResearchDB:
         """One row per report: the REPORT_COLUMNS (no cells)."""
         stmt = self._where(
             select(Report.id.label("report_id"), Report.agency_id, Agency.name.label("agency"), Agency.province,
-                   Agency.city, Agency.county, Agency.division_code, Report.year, Report.report_format,
+                   Agency.city, Agency.county, Report.year, Report.report_format,
                    Report.parse_status, Report.title, Report.publish_date, Report.publisher, Report.index_no,
-                   Report.page_url, Report.document_url, Report.document_type, Report.site_id)
-            .join(Agency, Agency.id == Report.agency_id), province, year)
+                   Report.page_url, Report.document_url, Report.document_type, Report.site_id,
+                   Report.document_sha256, Report.revised_at, Report.withdrawn_at, Report.withdrawn_reason,
+                   Report.parse_detail, Document.fetched_at, Document.storage_path)
+            .join(Agency, Agency.id == Report.agency_id)
+            .outerjoin(Document, Document.url == Report.document_url), province, year)
         frame = self._frame(stmt)
+        from harvester.export import provenance
+
+        prov = [provenance(r) for r in frame.to_dict("records")]
+        for col in ("fetched_at", "archive_path", "report_state", "parser_warnings"):
+            frame[col] = [p[col] for p in prov]
+        self._identify(frame, site=True)
         failed = self._failed(list(frame["report_id"]))
         frame["failed_checks"] = [";".join(failed.get(i, [])) for i in frame["report_id"]]
         imputed = self._imputed(list(frame["report_id"]))
@@ -249,6 +261,24 @@ class ResearchDB:
         frame = frame[list(REPORT_COLUMNS)]
         return frame.sort_values(["province", "agency", "year", "report_id"], kind="stable",
                                  key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
+
+    def identities(self) -> dict:
+        """``agencies.id`` → ``harvester.identity.AgencyIdentity`` (stable agency_id, division_code, site_id)."""
+        from harvester.identity import agency_identities
+
+        with self.engine.connect() as conn:
+            return agency_identities(conn)
+
+    def _identify(self, frame, *, site: bool = False) -> None:
+        """Replace the database's integer ``agency_id`` of ``frame`` by the stable one and fill
+        ``division_code`` (and ``site_id`` where the report has none) — see ``harvester.identity``."""
+        idents = self.identities()
+        ids = [idents.get(int(a)) for a in frame["agency_id"]]
+        frame["division_code"] = [i.division_code if i else "" for i in ids]
+        if site:
+            frame["site_id"] = [s if isinstance(s, str) and s else (i.site_id if i else "")
+                                for s, i in zip(frame["site_id"], ids)]
+        frame["agency_id"] = [i.agency_id if i else "" for i in ids]
 
     def _per_report(self, ids: list[int], model, column, condition) -> dict[int, list]:
         """{report id: [column values of its rows meeting condition]} for the given reports."""
@@ -272,8 +302,9 @@ class ResearchDB:
         return {rid: _ordered(v) for rid, v in found.items()}
 
     def reports(self, province: str | None = None, year: Any = None, *, cells: bool = True, imputed: bool = True):
-        """Wide: one row per report — REPORT_COLUMNS, then one column per cell id (float, NaN when blank;
-        with ``imputed=False`` the cells imputed as 0 are NaN too)."""
+        """Wide: one row per report — REPORT_COLUMNS, the derived figures (``derived.*``, computed from the
+        cells: harvester.derived), then one column per cell id (float, NaN when blank; with ``imputed=False``
+        the cells imputed as 0 are NaN too, and so are the derived figures that need them)."""
         pd = _pd()
         frame = self.report_list(province, year)
         if not cells:
@@ -287,9 +318,12 @@ class ResearchDB:
                         .where(CellRow.report_id.in_(ids[i:i + 500]))):
                     values[rid][cid] = None if imp and not imputed else value
         seen = {cid for v in values.values() for cid in v}
-        cell_ids = _ordered(seen | {d["cell_id"] for d in data_dictionary()})
-        wide = pd.DataFrame([[values[i].get(cid) for cid in cell_ids] for i in ids], columns=cell_ids,
-                            dtype="float64")
+        cell_ids = _ordered(seen | {d["cell_id"] for d in data_dictionary() if d.get("kind", "cell") == "cell"})
+        from harvester.derived import DERIVED_IDS, derive
+
+        derived = [list(derive(values[i]).values()) for i in ids]
+        wide = pd.DataFrame([d + [values[i].get(cid) for cid in cell_ids] for i, d in zip(ids, derived)],
+                            columns=[*DERIVED_IDS, *cell_ids], dtype="float64")
         return pd.concat([frame, wide], axis=1)
 
     def cells(self, province: str | None = None, year: Any = None, *, cell_id: str | Iterable[str] | None = None,
@@ -299,8 +333,9 @@ class ResearchDB:
         ``imputed=False`` leaves out the cells imputed as 0."""
         pd = _pd()
         stmt = self._where(
-            select(CellRow.report_id, Agency.name.label("agency"), Agency.province, Agency.city, Agency.county,
-                   Report.year, Report.report_format, CellRow.cell_id, CellRow.value, CellRow.raw,
+            select(CellRow.report_id, Report.agency_id, Agency.name.label("agency"), Agency.province, Agency.city,
+                   Agency.county, Report.site_id, Report.year, Report.report_format, CellRow.cell_id, CellRow.value,
+                   CellRow.raw,
                    CellRow.unit, CellRow.flags, CellRow.imputed, Report.document_url,
                    *(getattr(CellRow, c) for c in CELL_SOURCE_COLUMNS))
             .join(Report, Report.id == CellRow.report_id).join(Agency, Agency.id == Report.agency_id),
@@ -311,6 +346,11 @@ class ResearchDB:
             ids = [cell_id] if isinstance(cell_id, str) else list(cell_id)
             stmt = stmt.where(CellRow.cell_id.in_(ids))
         frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["report_id", "agency_id", "agency", "province", "city", "county", "division_code", "site_id",
+                       *[c for c in frame.columns if c not in (
+                           "report_id", "agency_id", "agency", "province", "city", "county", "division_code",
+                           "site_id")]]]
         frame["flags"] = [";".join(f) if isinstance(f, list) else (f or "") for f in frame["flags"]]
         frame["imputed"] = frame["imputed"].astype(bool)
         if labels:
@@ -326,13 +366,16 @@ class ResearchDB:
     def checks(self, province: str | None = None, year: Any = None, *, status: str | None = None):
         """One row per report and check: check_id, status (PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), cells, detail."""
         stmt = self._where(
-            select(CheckRow.report_id, Agency.name.label("agency"), Agency.province, Agency.city, Agency.county,
-                   Report.year, CheckRow.check_id, CheckRow.status, CheckRow.cells, CheckRow.detail)
+            select(CheckRow.report_id, Report.agency_id, Agency.name.label("agency"), Agency.province, Agency.city,
+                   Agency.county, Report.site_id, Report.year, CheckRow.check_id, CheckRow.status, CheckRow.cells, CheckRow.detail)
             .join(Report, Report.id == CheckRow.report_id).join(Agency, Agency.id == Report.agency_id),
             province, year)
         if status is not None:
             stmt = stmt.where(CheckRow.status == status.upper())
         frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["report_id", "agency_id", "agency", "province", "city", "county", "division_code", "site_id",
+                       "year", "check_id", "status", "cells", "detail"]]
         frame["cells"] = [";".join(c) if isinstance(c, list) else (c or "") for c in frame["cells"]]
         return frame.sort_values(["province", "agency", "year", "report_id", "check_id"],
                                  kind="stable").reset_index(drop=True)
@@ -340,10 +383,13 @@ class ResearchDB:
     def agencies(self, province: str | None = None):
         names = self.province_names(province)
         stmt = select(Agency.id.label("agency_id"), Agency.name.label("agency"), Agency.province, Agency.city,
-                      Agency.county, Agency.division_code, Agency.site_id)
+                      Agency.county, Agency.site_id)
         if names is not None:
             stmt = stmt.where(Agency.province.in_(names))
-        return self._frame(stmt).sort_values(["province", "agency", "agency_id"], kind="stable").reset_index(drop=True)
+        frame = self._frame(stmt)
+        self._identify(frame, site=True)
+        frame = frame[["agency_id", "agency", "province", "city", "county", "division_code", "site_id"]]
+        return frame.sort_values(["province", "agency", "agency_id"], kind="stable").reset_index(drop=True)
 
     def dictionary(self):
         return _pd().DataFrame(data_dictionary(), columns=["cell_id", "table", "row_label", "col_label",

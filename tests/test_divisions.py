@@ -93,3 +93,20 @@ def test_missing_dataset_degrades_to_province_codes(monkeypatch):
         monkeypatch.undo()
         for fn in (divisions._panel, divisions._index, divisions.lookup_division, divisions.dataset_info):
             fn.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["江苏", "江苏省", "Jiangsu", "jiangsu", "JIANGSU Province", "Jiang-su", "32", "320800"])
+def test_province_in_every_spelling(text):
+    from harvester.divisions import province_code
+
+    assert province_code(text) == "32"
+
+
+def test_english_province_names_are_unique_and_complete():
+    from harvester.divisions import PROVINCES, PROVINCES_EN, province_code
+
+    assert set(PROVINCES_EN) == set(PROVINCES)
+    assert {province_code(name) for name in PROVINCES_EN.values()} == set(PROVINCES)
+    assert province_code("Shanxi") == "14" and province_code("Shaanxi") == "61"
+    assert province_code("Inner Mongolia") == province_code("Nei Mongol") == "15"
+    assert province_code("Atlantis") is None and province_code("Jiangsuu") is None

@@ -15,10 +15,11 @@ from click.testing import CliRunner
 
 from harvester.cli import main
 from harvester.db.models import CellRow
+from harvester.derived import DERIVED_IDS
 from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from harvester.divisions import PROVINCES, province_code
 from harvester.export import (
-    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EXIT_EMPTY, ExportError, export_reports,
+    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, PROVENANCE_COLUMNS, EXIT_EMPTY, ExportError, export_reports,
     format_number, neutralise,
 )
 from harvester.report import parse_file
@@ -121,7 +122,7 @@ def _text_columns(header, numeric):
 
 
 INTS = {"year", "report_id", "imputed", "src_page", "src_table", "src_row", "src_col", "src_line", "src_readings"}
-NUMERIC = {"reports": {"year", "report_id", *CELL_IDS}, "cells": {"value", *INTS},
+NUMERIC = {"reports": {"year", "report_id", *CELL_IDS, *DERIVED_IDS}, "cells": {"value", *INTS},
            "checks": {"year", "report_id"}, "data_dictionary": set()}
 
 
@@ -148,7 +149,7 @@ def test_wide_columns_and_values(filled, tmp_path):
     export_reports(filled, tmp_path)
     rows = read_csv(tmp_path / "reports_32.csv")
     header = rows[0]
-    assert header == SPEC_COLUMNS + list(DIVISION_COLUMNS) + CELL_IDS
+    assert header == SPEC_COLUMNS + list(DIVISION_COLUMNS) + list(PROVENANCE_COLUMNS) + list(DERIVED_IDS) + CELL_IDS
     assert len(set(header)) == len(header) and all(len(r) == len(header) for r in rows)
     body = [dict(zip(header, r)) for r in rows[1:]]
     ha24 = next(r for r in body if r["agency"] == "淮安市人民政府" and r["year"] == "2024")
@@ -157,6 +158,8 @@ def test_wide_columns_and_values(filled, tmp_path):
     assert ha24["division_status"] == "exact"
     assert ha24["report_id"] == str(filled.find_report("js-ha", "淮安市人民政府", 2024)["id"])
     assert ha24["agency_id"] == "320800-淮安市人民政府"
+    assert ha24["division_code"] == "320800" and ha24["site_id"] == "js-ha"
+    assert ha24["report_state"] == "current"
     assert ha24["report_format"] == "gov2021" and ha24["parse_status"] == "parsed"
     assert ha24["publish_date"] == "2025-01-20"
     assert ha24["url"] == "https://ha/p.html" and ha24["document_url"] == "https://ha/r.pdf"
@@ -400,7 +403,18 @@ def test_dictionary_covers_every_exported_cell(corpus, tmp_path):
     export_reports(corpus, tmp_path)
     dictionary = read_dicts(tmp_path / "data_dictionary.csv")
     assert read_csv(tmp_path / "data_dictionary.csv")[0] == list(DICTIONARY_COLUMNS)
-    assert [d["cell_id"] for d in dictionary] == [d["cell_id"] for d in dictionary_rows()]
+    assert [d["cell_id"] for d in dictionary if d["kind"] == "cell"] == [d["cell_id"] for d in dictionary_rows()]
+    # every column of every file is described, in Chinese and English, with its unit where it has one
+    by_col = {d["cell_id"]: d for d in dictionary}
+    for p in tmp_path.glob("*.csv"):
+        if p.name == "data_dictionary.csv":      # its own columns: docs/exports.md
+            continue
+        for col in read_csv(p)[0]:
+            assert col in by_col, (p.name, col)
+            assert by_col[col]["row_label_zh"] and by_col[col]["label_en"], col
+    assert by_col["derived.denied.total"]["kind"] == "derived" and "apply.denied.state_secret.total" in \
+        by_col["derived.denied.total"]["definition"]
+    assert all(d["unit"] for d in dictionary if d["kind"] in ("cell", "derived"))
     known = {d["cell_id"] for d in dictionary}
     exported = set()
     for p in tmp_path.glob("cells_*.csv"):

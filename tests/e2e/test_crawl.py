@@ -15,6 +15,7 @@ import pytest
 from harvester.db.store import normalize_name
 from harvester.devportal.server import start_world, write_registry
 from harvester.devportal.world import build_world
+from harvester.derived import DERIVED_IDS
 from harvester.report.schema import all_cell_ids
 
 from crawlhelp import ROOT, query, run_cli, snapshot
@@ -163,13 +164,19 @@ def test_export_has_the_promised_shape(crawled):
     assert len(files) == len(provinces)
     head = ["province", "city", "county", "agency", "year", "report_format", "title", "publish_date", "index_no",
             "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
-            "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status"]
+            "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status",
+            "division_code", "site_id", "fetched_at", "document_sha256", "archive_path", "report_state", "revised_at",
+            "withdrawn_at", "withdrawn_reason", "parser_warnings", *DERIVED_IDS]
     total = 0
     for name in files:
         raw = (out / name).read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
         assert rows[0] == head + list(all_cell_ids())
+        body = [dict(zip(rows[0], r)) for r in rows[1:]]
+        # every report row carries its provenance from the crawl
+        assert all(r["fetched_at"] and len(r["document_sha256"]) == 64 and r["archive_path"].endswith(
+            r["document_sha256"]) and r["report_state"] == "current" and r["site_id"] for r in body)
         total += len(rows) - 1
     assert total == len(crawled["expected"])
 

@@ -115,7 +115,10 @@ def test_browse_in_chromium(served):
             rows = page.locator("table.rows-and-columns tbody tr")
             expected = sorted((r["report_id"], r["cells"][cell_id]) for r in world.reports if cell_id in r["cells"])
             values = [float(v) for v in rows.locator("td.col-value").all_inner_texts()]
-            ids = [int(v) for v in rows.locator("td.col-report_id").all_inner_texts()]
+            # report_id is a link to the report's page, addressed by its id
+            hrefs = rows.locator("td.col-report_id a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+            assert all(h.startswith("/research/reports/") for h in hrefs)
+            ids = [int(h.rsplit("/", 1)[1]) for h in hrefs]
             assert list(zip(ids, values)) == expected
             # a cell links to its document, at its page for a PDF
             pdf = next(r for r in world.reports if r["agency"] == "淮安市人民政府" and r["year"] == 2024)
