@@ -573,8 +573,11 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     网站标识码 or URL). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
     found again is ``gone`` (with what the run saw at its URL, when anything)."""
     refused_at = {norm_url(r["url"]): r for r in (refused or [])}
+    scope = {r["division_code"][:2] for r in found if r.get("division_code")}
     manual = [r for r in current if (r.get("source") or "manual") == "manual"]
-    old = [r for r in current if r.get("source") == "discovered"]
+    # discovered rows of other provinces (other seeds' runs) are not this run's business: kept as they are
+    manual += [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] not in scope]
+    old = [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope]
     manual_codes = {r["site_code"] for r in manual if r.get("site_code")}
     manual_urls = {norm_url(r["start_url"]) for r in manual}
     by_code = {r["site_code"]: r for r in old if r.get("site_code")}
@@ -590,6 +593,9 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
                         **evidence})
 
     ids = {r["site_id"] for r in manual}
+    host_moves: dict[str, dict] = {}          # site_id of a moved site -> its change
+    # sites before columns, so that a column that moved with its site is told apart
+    found = sorted(found, key=lambda r: r["_kind"] != "site")
     for row in found:
         if (row.get("site_code") and row["site_code"] in manual_codes) or norm_url(row["start_url"]) in manual_urls:
             continue                                      # a person's row wins
@@ -601,10 +607,19 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             matched.add(prev["site_id"])
             new["site_id"] = prev["site_id"]
             if norm_url(prev["start_url"]) != norm_url(row["start_url"]):
-                change("moved", new, old_url=prev["start_url"], new_url=row["start_url"],
-                       evidence={"matched_by": "site_code" if row.get("site_code") and prev.get("site_code") ==
-                                 row.get("site_code") else "parent and name", **row["_evidence"],
-                                 "found_on": row["discovered_from"]})
+                parent_move = host_moves.get(prev.get("parent_site", ""))
+                if row["_kind"] == "column" and parent_move and _moved_with(prev["start_url"], row["start_url"],
+                                                                            parent_move):
+                    parent_move["evidence"].setdefault("columns_moved_with_it", []).append(
+                        {"site_id": prev["site_id"], "name": row["name"], "old_url": prev["start_url"],
+                         "new_url": row["start_url"]})
+                else:
+                    change("moved", new, old_url=prev["start_url"], new_url=row["start_url"],
+                           evidence={"matched_by": "site_code" if row.get("site_code") and prev.get("site_code") ==
+                                     row.get("site_code") else "parent and name", **row["_evidence"],
+                                     "found_on": row["discovered_from"]})
+                    if row["_kind"] == "site":
+                        host_moves[prev["site_id"]] = changes[-1]
             else:
                 new["discovered_at"] = prev.get("discovered_at") or new["discovered_at"]
         else:
@@ -622,6 +637,13 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
                evidence={"seen": seen["reason"] if seen else "not linked from any directory page visited",
                          "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds})
     return out, changes
+
+
+def _moved_with(old_url: str, new_url: str, parent_move: dict) -> bool:
+    """True when a column's new URL is its old one on its site's new host (the column moved with its site)."""
+    o, n = urlsplit(old_url), urlsplit(new_url)
+    po, pn = urlsplit(parent_move["old_url"]), urlsplit(parent_move["new_url"])
+    return o.netloc == po.netloc and n.netloc == pn.netloc and o.path == n.path and o.query == n.query
 
 
 def append_changes(path: str | Path, changes: list[dict]) -> Path:
