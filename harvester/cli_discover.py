@@ -57,7 +57,7 @@ def discover(seeds, registry, changes_path, log_path, delay, max_pages, dry_run)
         click.echo("nothing discovered: the registry is left as it is", err=True)
         sys.exit(1)
     rows, changes = D.reconcile(current, result.rows, now=result.started_at, run_seeds=list(seeds),
-                                refused=result.refused)
+                                refused=result.refused, probe=result.fetcher._get if result.fetcher else None)
     for c in changes:
         where = (f"{c['old_url']} → {c['new_url']}" if c["change"] == "moved"
                  else c.get("new_url") or c.get("old_url", ""))
@@ -65,7 +65,7 @@ def discover(seeds, registry, changes_path, log_path, delay, max_pages, dry_run)
         if c["change"] == "moved" and c["evidence"].get("columns_moved_with_it"):
             extra = f" (with {len(c['evidence']['columns_moved_with_it'])} of its columns)"
         elif c["change"] == "gone":
-            extra = f" ({c['evidence']['seen']})"
+            extra = f" ({c['evidence']['seen']}; its URL answers {c['evidence'].get('old_url_answers', '?')})"
         click.echo(f"  {c['change']:5s} {c['site_id']} {c['name']} {where}{extra}")
     counts = {k: sum(1 for c in changes if c["change"] == k) for k in ("new", "moved", "gone")}
     manual = sum(1 for r in rows if r.get("source") == "manual")

@@ -123,11 +123,9 @@ def read_identity(doc) -> Identity:
     ident.title = _clean(title.text_content()) if title is not None else ""
     h1 = doc.find(".//h1")
     ident.h1 = _clean(h1.text_content()) if h1 is not None else ""
-    for el in doc.iter("div", "p", "span", "nav"):
-        t = _clean(el.text_content())
-        if t.startswith(("当前位置", "您的位置", "您现在的位置")) and len(t) < 200:
-            ident.breadcrumb = t
-            break
+    crumbs = [t for t in (_clean(el.text_content()) for el in doc.iter("div", "p", "span", "nav"))
+              if t.startswith(("当前位置", "您的位置", "您现在的位置")) and len(t) < 200]
+    ident.breadcrumb = min(crumbs, key=len) if crumbs else ""
     name = meta.get("sitename", "")
     if not name and ident.copyright:
         name = re.sub(r"(门户)?网站$", "", ident.copyright)
@@ -202,8 +200,11 @@ class Fetched:
 class _Redirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        chain = getattr(req, "chain", None)
+        if chain is not None:
+            chain.append(f"{code} {newurl}")
         if new is not None:
-            new.chain = getattr(req, "chain", []) + [f"{code} {newurl}"]
+            new.chain = chain
         return new
 
 
@@ -232,6 +233,7 @@ class Fetcher:
             if wait > 0:
                 time.sleep(wait)
             req = urllib.request.Request(url, headers={"User-Agent": self.ua, "Accept": "text/html,*/*"})
+            req.chain = []
             with self.lock:
                 self.requests.append(url)
             f = Fetched(url)
@@ -402,6 +404,7 @@ class Result:
     started_at: str
     pages: int = 0
     requests: list[str] = field(default_factory=list)
+    fetcher: Fetcher | None = None
 
     def summary(self) -> dict:
         from collections import Counter
@@ -492,8 +495,9 @@ class Discovery:
             if key in self.rows or sid in self.by_id:
                 return None       # the same site reached twice (a twin link or a redirect)
             row = {"site_id": sid, "name": name, "province": province, "city": city, "county": county,
-                   "start_url": url, "platform": "", "site_code": ident.site_code if ident.site_code_status == "ok"
-                   else "", "division_code": code, "level": level or level_of(code),
+                   "start_url": url, "platform": "",
+                   # a column is on its site's platform: the footer's code is the site's (kept in the evidence)
+                   "site_code": ident.site_code if ident.site_code_status == "ok" and kind == "site" else "", "division_code": code, "level": level or level_of(code),
                    "agency_type": agency_type(name), "icp": ident.icp, "parent_site": cand.parent,
                    "discovered_from": cand.found_on, "discovered_at": self.now, "source": "discovered",
                    "_kind": kind, "_evidence": {"link_text": cand.text, "section": cand.section,
@@ -557,7 +561,10 @@ class Discovery:
 
 def discover(seeds: list[str], *, user_agent: str, delay: float = 0.5, max_pages: int = 5000,
              now: str | None = None, workers: int = 6) -> Result:
-    return Discovery(Fetcher(user_agent, delay=delay, max_pages=max_pages), now=now, workers=workers).run(seeds)
+    fetcher = Fetcher(user_agent, delay=delay, max_pages=max_pages)
+    result = Discovery(fetcher, now=now, workers=workers).run(seeds)
+    result.fetcher = fetcher
+    return result
 
 
 # ---- reconciliation --------------------------------------------------------------------------------------
@@ -567,7 +574,7 @@ def _public(row: dict) -> dict:
 
 
 def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: list[str],
-              refused: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
+              refused: list[dict] | None = None, probe=None) -> tuple[list[dict], list[dict]]:
     """(the new registry, the changes). ``current`` are the registry's rows (dicts of COLUMNS), ``found`` the
     rows of a discovery run. Manual rows stay as they are and hide a discovered row for the same site (same
     网站标识码 or URL). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
@@ -633,9 +640,12 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
         if prev["site_id"] in matched:
             continue
         seen = refused_at.get(norm_url(prev["start_url"]))
-        change("gone", prev, old_url=prev["start_url"],
-               evidence={"seen": seen["reason"] if seen else "not linked from any directory page visited",
-                         "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds})
+        evidence = {"seen": seen["reason"] if seen else "not linked from any directory page visited",
+                    "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds}
+        if probe is not None:          # what its old URL answers now
+            got = probe(prev["start_url"])
+            evidence["old_url_answers"] = got.error or f"HTTP {got.status} at {got.final_url}"
+        change("gone", prev, old_url=prev["start_url"], evidence=evidence)
     return out, changes
 
 

@@ -186,6 +186,7 @@ def province_world() -> ProvinceWorld:
         sites.append(s)
         encodings[sid] = vs.draw["encoding"]
         info[sid] = (code, gov, "city" if not city_code else "county", city_code)
+        links.setdefault(_sid(city_code) if city_code else "nxprov", []).append((gov, sid))
         if code == DEAD:
             s.faults.add("down")
             continue
@@ -193,7 +194,6 @@ def province_world() -> ProvinceWorld:
             s.faults.add("moved_301")
         reports += vs.reports
         noise += vs.noise
-        links.setdefault(_sid(city_code) if city_code else "nxprov", []).append((gov, sid))
         if city_code:
             cols = _county_columns(s, vs.reports, name)
             columns[sid] = cols
