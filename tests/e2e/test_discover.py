@@ -94,6 +94,26 @@ def test_crawl_of_the_discovered_registry_finds_the_reports(province, discovered
     assert len(want & got) / len(want) >= 0.99, sorted(want - got)
     assert not got - want, sorted(got - want)
 
+    # the holes: every government the division dataset expects, against the registry and the database
+    out = tmp_path / "out"
+    proc = run_cli("coverage", "--province", "宁夏", "--registry", reg, "--db", db, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    gaps = {r["division_code"]: r for r in csv.DictReader((out / "gaps_64.csv").open(encoding="utf-8-sig"))}
+    assert len(gaps) == 28                                   # 宁夏: the region, 5 cities, 22 county-level units
+    assert gaps[DEAD]["status"] == "no_site"                 # its portal is dead: not in the registry
+    assert gaps["640000"]["status"] == "no_report_column"    # the region's portal has no report column
+    assert {r["status"] for c, r in gaps.items() if c not in (DEAD, "640000")} == {"ok"}
+    gov_years = {}
+    for r in pw.live_reports():
+        if r.kind == "government":
+            gov_years.setdefault(r.agency, set()).add(r.year)
+    assert gaps["640122"]["years"] == " ".join(map(str, sorted(gov_years["贺兰县人民政府"])))
+    proc = run_cli("coverage", "--province", "宁夏", "--registry", reg, "--db", db, "--out", out, "--year", "2020")
+    gaps2020 = {r["division_code"]: r["status"] for r in csv.DictReader((out / "gaps_64.csv").open(encoding="utf-8-sig"))}
+    want2020 = {c for c, r in gaps.items() if "2020" in r["years"].split()}
+    assert {c for c, st in gaps2020.items() if st == "ok"} == want2020
+    assert {c for c, st in gaps2020.items() if st == "no_report"} == set(gaps) - want2020 - {DEAD, "640000"}
+
 
 def test_second_discovery_reports_exactly_the_changes_and_keeps_manual_rows(tmp_path):
     pw = province_world()
