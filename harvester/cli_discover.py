@@ -9,7 +9,9 @@ import click
 
 
 @click.command()
-@click.argument("seeds", nargs=-1, required=True, metavar="SEED_URL…")
+@click.argument("seeds", nargs=-1, metavar="SEED_URL…")
+@click.option("--seeds-from", "seeds_from", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Also take as seeds the start URLs of this registry's province-level rows (data/registry.csv).")
 @click.option("--registry", default="data/sites.csv", show_default=True, type=click.Path(dir_okay=False),
               help="The registry to update (created when missing). Manual rows are kept as they are.")
 @click.option("--changes", "changes_path", default=None, type=click.Path(dir_okay=False),
@@ -22,7 +24,7 @@ import click
 @click.option("--max-pages", default=5000, show_default=True, type=click.IntRange(1, 10 ** 6),
               help="Stop fetching after this many pages.")
 @click.option("--dry-run", is_flag=True, help="Print the changes, write nothing.")
-def discover(seeds, registry, changes_path, log_path, delay, max_pages, dry_run):
+def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pages, dry_run):
     """Discover every government site and disclosure column below the seed portals, and reconcile the registry.
 
     Follows site directories (政府网站导航, 网站群: 市县政府网站, 部门网站) and disclosure menus
@@ -36,6 +38,7 @@ def discover(seeds, registry, changes_path, log_path, delay, max_pages, dry_run)
     Examples:
       harvester discover https://www.nx.gov.cn/ --registry data/sites.csv
       harvester discover https://www.fujian.gov.cn/ https://www.jiangsu.gov.cn/ --dry-run
+      harvester discover --seeds-from data/registry.csv --registry data/registry.csv
     """
     from harvester import discover as D
     from harvester.registry import RegistryError, load_sites, write_registry
@@ -44,8 +47,12 @@ def discover(seeds, registry, changes_path, log_path, delay, max_pages, dry_run)
     reg = Path(registry)
     try:
         current = [s.registry_row() for s in load_sites(reg)] if reg.exists() else []
+        if seeds_from:
+            seeds = tuple(seeds) + tuple(s.start_url for s in load_sites(seeds_from) if s.level == "province")
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
+    if not seeds:
+        raise click.UsageError("no seed: give SEED_URL… or --seeds-from a registry with province rows")
     result = D.discover(list(seeds), user_agent=USER_AGENT, delay=delay, max_pages=max_pages)
     summary = result.summary()
     click.echo(f"discovered {summary['sites']} sites and {summary['columns']} columns from {len(seeds)} seed(s) "

@@ -247,8 +247,7 @@ class Fetcher:
                 f.status, f.final_url, f.error = exc.code, url, f"HTTP {exc.code}"
                 return f
             except (urllib.error.URLError, OSError, ValueError) as exc:
-                reason = getattr(exc, "reason", exc)
-                f.error = f"unreachable: {reason}"
+                f.error = str(getattr(exc, "reason", exc))
                 return f
             finally:
                 self.last[host] = time.monotonic()
@@ -603,8 +602,12 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     host_moves: dict[str, dict] = {}          # site_id of a moved site -> its change
     # sites before columns, so that a column that moved with its site is told apart
     found = sorted(found, key=lambda r: r["_kind"] != "site")
+    manual_by = {**{r["site_code"]: r["site_id"] for r in manual if r.get("site_code")},
+                 **{norm_url(r["start_url"]): r["site_id"] for r in manual}}
+    hidden: dict[str, str] = {}              # discovered site_id -> the manual row's that stands for it
     for row in found:
         if (row.get("site_code") and row["site_code"] in manual_codes) or norm_url(row["start_url"]) in manual_urls:
+            hidden[row["site_id"]] = manual_by.get(row.get("site_code") or "\0") or manual_by[norm_url(row["start_url"])]
             continue                                      # a person's row wins
         prev = (by_code.get(row.get("site_code")) if row.get("site_code") else None) \
             or by_url.get(norm_url(row["start_url"])) \
@@ -636,6 +639,9 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             new["site_id"] += "x"
         ids.add(new["site_id"])
         out.append(new)
+    for r in out:
+        if r.get("source") == "discovered" and r.get("parent_site") in hidden:
+            r["parent_site"] = hidden[r["parent_site"]]
     for prev in old:
         if prev["site_id"] in matched:
             continue

@@ -4,7 +4,8 @@ Optional columns (written by ``harvester discover``, all may be absent or blank 
 required columns is read as before): ``domains`` (extra hosts), ``site_code`` (网站标识码),
 ``division_code`` (GB/T 2260), ``level`` (province/city/county/township), ``agency_type``
 (government/department/township/zone), ``icp``, ``parent_site``, ``discovered_from``, ``discovered_at``
-and ``source`` (``discovered`` or ``manual``; blank reads as ``manual``: a row typed by a person).
+``source`` (``discovered`` or ``manual``; blank reads as ``manual``: a row typed by a person) and ``note``
+(where a manual row comes from).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 REQUIRED = ("site_id", "name", "province", "city", "county", "start_url")
 PLATFORMS = ("", "auto", "trs", "hanweb", "gkmlpt", "generic")
 OPTIONAL = ("site_code", "division_code", "level", "agency_type", "icp", "parent_site", "discovered_from",
-            "discovered_at", "source")
+            "discovered_at", "source", "note")
 COLUMNS = REQUIRED + ("platform",) + OPTIONAL      # the order ``write_registry`` writes
 LEVELS = ("", "province", "city", "county", "township")
 AGENCY_TYPES = ("", "government", "department", "township", "zone")
@@ -46,6 +47,7 @@ class Site:
     discovered_from: str = ""
     discovered_at: str = ""
     source: str = "manual"
+    note: str = ""
 
     @property
     def host(self) -> str:

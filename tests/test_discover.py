@@ -110,3 +110,40 @@ def test_registry_old_format_still_reads_and_new_columns_round_trip(tmp_path):
                    encoding="utf-8")
     with pytest.raises(RegistryError, match="unknown level 'village'"):
         load_sites(bad)
+
+
+def test_the_shipped_starting_registry_is_real_and_sourced():
+    """data/registry.csv: the province portals (seeds of `harvester discover --seeds-from`) and the real sites
+    of the corpus — every row manual, on a .gov.cn host, with its source noted and a division of the dataset."""
+    from harvester.divisions import PROVINCES, lookup_division
+    root = Path(__file__).resolve().parents[1]
+    sites = load_sites(root / "data" / "registry.csv")
+    provinces = [s for s in sites if s.level == "province"]
+    assert {s.division_code[:2] for s in provinces} == {p for p in PROVINCES if p not in ("71", "81", "82")}
+    for s in sites:
+        assert s.source == "manual" and s.note, s
+        assert (s.host or "").endswith(".gov.cn"), s
+        d = lookup_division(s.province, s.city, s.county, s.division_code)
+        assert d.code == s.division_code and not d.note, (s, d)
+        if s.site_code:
+            assert D.code_status(s.site_code) == "ok"
+    assert len({s.host for s in sites}) == len(sites)
+    # what the corpus shows is what the registry says
+    page = PINGTAN.read_text(encoding="utf-8")
+    for s in sites:
+        if "column-index.html" in s.note and s.level == "city":
+            assert s.start_url in page, s
+    pingtan = next(s for s in sites if s.site_id == "350128")
+    assert pingtan.site_code in page and pingtan.icp in page
+
+
+def test_manual_row_stands_for_the_discovered_site_and_its_children_point_to_it():
+    manual = {**{k: v for k, v in _row("640000", "http://nx.gov.cn/").items() if not k.startswith("_")},
+              "source": "manual", "site_code": ""}
+    found = [_row("6400000001", "http://nx.gov.cn/", code="6400000001", division="640000"),
+             _row("6401000001", "http://yc.gov.cn/", code="6401000001", parent="6400000001", division="640100")]
+    rows, changes = D.reconcile([manual], found, now="t", run_seeds=["http://nx.gov.cn/"])
+    by = {r["site_id"]: r for r in rows}
+    assert set(by) == {"640000", "6401000001"} and by["640000"] == manual
+    assert by["6401000001"]["parent_site"] == "640000"
+    assert [c["change"] for c in changes] == ["new"]
