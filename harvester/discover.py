@@ -174,6 +174,17 @@ def page_links(doc, base: str) -> list[dict]:
             continue
         out.append({"url": url, "text": _clean(a.text_content()) or _clean(a.get("title") or ""),
                     "section": _section_of(a)})
+    # the drop-down lists of footers: <select><option>市县政府网站</option><option value="http://…">…</option>
+    for sel in doc.iter("select"):
+        options = [o for o in sel.iter("option")]
+        label = ""
+        if options and not (options[0].get("value") or "").startswith("http"):
+            label = _clean(options[0].text_content()).strip("-—=－")
+        label = label or _section_of(sel)
+        for o in options:
+            value = (o.get("value") or "").strip()
+            if value.startswith(("http://", "https://")):
+                out.append({"url": urldefrag(value)[0], "text": _clean(o.text_content()), "section": label})
     return out
 
 
@@ -489,6 +500,9 @@ class Discovery:
 
     def _row(self, sid, name, code, url, cand, ident, *, kind, how, level=None, redirects=()) -> dict | None:
         province, city, county = division_names(code)
+        kind_of_agency = agency_type(name)
+        if kind_of_agency == "township":
+            level = "township"          # a township's own portal: its division code is its county's
         key = norm_url(url)
         with self.lock:
             if key in self.rows or sid in self.by_id:
@@ -497,7 +511,7 @@ class Discovery:
                    "start_url": url, "platform": "",
                    # a column is on its site's platform: the footer's code is the site's (kept in the evidence)
                    "site_code": ident.site_code if ident.site_code_status == "ok" and kind == "site" else "", "division_code": code, "level": level or level_of(code),
-                   "agency_type": agency_type(name), "icp": ident.icp, "parent_site": cand.parent,
+                   "agency_type": kind_of_agency, "icp": ident.icp, "parent_site": cand.parent,
                    "discovered_from": cand.found_on, "discovered_at": self.now, "source": "discovered",
                    "_kind": kind, "_evidence": {"link_text": cand.text, "section": cand.section,
                                                 "linked_url": cand.url, "redirects": list(redirects),

@@ -53,10 +53,16 @@ def compute(p2: str, sites, engine=None, years: list[int] | None = None) -> list
     """``sites``: the registry (harvester.registry.Site); ``engine``: the database (None: registry only)."""
     from harvester.discover import agency_type
     gov_sites: dict[str, list] = {}
+    zones: dict[str, list] = {}
     for s in sites:
         kind = s.agency_type or agency_type(s.name)
-        if s.division_code and kind in ("government", "zone") and s.level != "township":
-            gov_sites.setdefault(s.division_code[:6], []).append(s)
+        if s.division_code and s.level != "township":
+            if kind == "government":
+                gov_sites.setdefault(s.division_code[:6], []).append(s)
+            elif kind == "zone":     # a 管委会 governing a division (平潭), counted when no government is
+                zones.setdefault(s.division_code[:6], []).append(s)
+    for code, found in zones.items():
+        gov_sites.setdefault(code, found)
     outcomes: dict[str, str] = {}
     reports: dict[str, set[int]] = {}
     if engine is not None:

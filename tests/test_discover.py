@@ -147,3 +147,14 @@ def test_manual_row_stands_for_the_discovered_site_and_its_children_point_to_it(
     assert set(by) == {"640000", "6401000001"} and by["640000"] == manual
     assert by["6401000001"]["parent_site"] == "640000"
     assert [c["change"] for c in changes] == ["new"]
+
+
+def test_directory_in_a_drop_down_list():
+    doc = D.parse_html('<div class="foot"><select onchange="window.open(this.value)"><option value="">——市县政府网站——'
+                       '</option><option value="http://www.yinchuan.gov.cn/">银川市</option></select>'
+                       '<select><option value="">友情链接</option><option value="http://www.people.com.cn/">人民网</option>'
+                       '</select></div>')
+    links = D.page_links(doc, "http://www.nx.gov.cn/")
+    assert [(x["url"], x["text"]) for x in links if D.is_directory(x["section"])] == [
+        ("http://www.yinchuan.gov.cn/", "银川市")]
+    assert any(x["text"] == "人民网" and not D.is_directory(x["section"]) for x in links)

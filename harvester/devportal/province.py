@@ -17,6 +17,7 @@ What is there (names and codes from the division dataset, GB/T 2260):
   listing its counties;
 - on each county portal a 信息公开目录 page with 部门信息公开目录 and 乡镇（街道）信息公开目录 sections: the
   departments' and townships' columns on the county platform, each listing that agency's reports;
+- a development zone (银川经济技术开发区管理委员会) in 银川's directory: not a division, its code in the city's;
 - footers with 网站标识码 (division code + 0001); two counties without one (blank) and one malformed
   (nine digits) — their division comes from their name; one county moved (the old address answers 301)
   and one dead (nothing listens).
@@ -44,6 +45,7 @@ MOVED = "640302"                         # moved before the first discovery (its
 DEAD = "640424"                          # linked from its city's directory, nothing listens
 MOVE_LATER, NEW_TOWN_IN, GONE_FROM = "640521", "640122", "640181"
 NEW_TOWN = "新城街道"
+ZONE_NAME = "银川经济技术开发区管理委员会"
 
 
 @dataclass
@@ -70,7 +72,8 @@ class ProvinceWorld(World):
             base = running.served[sid]
             site = self.site(sid)
             out.append({"url": base + "/", "name": name, "kind": "site", "division_code": code,
-                        "site_code": site.site_code if len(site.site_code) == 10 else "", "site_id": sid})
+                        "site_code": site.site_code if len(site.site_code) == 10 else "", "site_id": sid,
+                        "agency_type": "zone" if sid == "nxzone" else "government", "level": level})
             for c in self.columns.get(sid, []):
                 out.append({"url": base + c.path, "name": c.name, "kind": "column", "division_code": code,
                             "site_code": "", "site_id": sid, "agency_type": c.kind})
@@ -197,6 +200,15 @@ def province_world() -> ProvinceWorld:
         if city_code:
             cols = _county_columns(s, vs.reports, name)
             columns[sid] = cols
+    # a development zone under the capital: not a GB/T 2260 division, its 网站标识码 in the city's range
+    zone = _plain_site(index, "nxzone", ZONE_NAME, "6401000002", "宁ICP备640100号-2")
+    zone.site.nav = [("首页", "/")]
+    zone.site.add("/", Resource(HTML_UTF8, T.frame(zone.site, ZONE_NAME, f"<h1>{e(ZONE_NAME)}</h1><p>园区动态</p>")
+                                .encode("utf-8"), role="home"))
+    sites.append(zone.site)
+    info["nxzone"] = ("640100", ZONE_NAME, "city", "")
+    links["nx640100"].append((ZONE_NAME, "nxzone"))
+    index += 1
     pw = ProvinceWorld(0, sites, reports, noise, units=info, columns=columns)
     # off-government servers: a commercial 12345 hotline, an advertiser
     hot = _plain_site(index, "offgov-12345", "12345政务服务便民热线", "", "宁ICP备19000001号-1")

@@ -11,7 +11,7 @@ import pytest
 
 from harvester.db.store import normalize_name
 from harvester.discover import norm_url
-from harvester.devportal.province import DEAD, province_world, seed_url, start_province
+from harvester.devportal.province import DEAD, MALFORMED_CODE, MISSING_CODE, province_world, seed_url, start_province
 from harvester.registry import load_sites
 from tests.e2e.crawlhelp import query, run_cli
 
@@ -49,7 +49,7 @@ def test_discovery_from_the_home_page_finds_the_province(province, discovered):
     truth = {norm_url(t["url"]): t for t in pw.truth(running)}
     got = {norm_url(r["start_url"]): r for r in rows}
     found = set(truth) & set(got)
-    assert len(truth) > 70                                    # 1 province, 5 cities, 21 live counties, their columns
+    assert len(truth) == 80          # the region, 5 cities, a zone, 21 live counties (one is dead), 52 columns
     assert len(found) / len(truth) >= 0.99, sorted(set(truth) - set(got))
     # nothing that is not a government site or column of the province
     assert set(got) <= set(truth), sorted(set(got) - set(truth))
@@ -69,13 +69,18 @@ def test_discovery_from_the_home_page_finds_the_province(province, discovered):
         r, t = got[key], truth[key]
         assert r["division_code"] == t["division_code"], (r["name"], r["division_code"], t)
         assert r["source"] == "discovered" and r["discovered_at"] and r["level"] and r["agency_type"]
+        assert r["agency_type"] == t["agency_type"], (r, t)
         if t["kind"] == "site":
-            assert r["site_code"] == t["site_code"], r
+            assert r["site_code"] == t["site_code"] and r["level"] == t["level"], (r, t)
         else:
-            assert r["agency_type"] == t["agency_type"] and r["parent_site"], r
+            assert r["parent_site"], r
     kinds = {(r["level"], r["agency_type"]) for r in rows}
-    assert {("province", "government"), ("city", "government"), ("county", "government"),
+    assert {("province", "government"), ("city", "government"), ("county", "government"), ("city", "zone"),
             ("county", "department"), ("township", "township")} <= kinds
+    # the footers without a well-formed 网站标识码: the division read from the name
+    for code in MISSING_CODE + MALFORMED_CODE:
+        (r,) = [r for r in rows if r["division_code"] == code and r["agency_type"] == "government"]
+        assert r["site_code"] == "" and r["site_id"].startswith(code + "-")
     # the registry reads back as a registry
     assert len(load_sites(reg)) == len(rows)
 
