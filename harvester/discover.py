@@ -460,6 +460,9 @@ class Discovery:
                 return self._refuse(cand, f"unverified: 网站标识码 {ident.site_code_status} and no government name",
                                     got, ident)
         name = re.sub(r"(门户)?网站$", "", ident.name or cand.text)
+        if ident.site_code_status == "ok" and ident.site_code[:2].lower() == "bm" and not seed:
+            return self._refuse(cand, f"outside the province: a central department (网站标识码 {ident.site_code})",
+                                got, ident)
         if not self.p2:
             self.p2 = (ident.site_code[:2] if ident.site_code_status == "ok" and ident.site_code[:2] in PROVINCES
                        else next((c for c, (full, short) in PROVINCES.items() if full in name or short in name), ""))
@@ -510,7 +513,8 @@ class Discovery:
             row = {"site_id": sid, "name": name, "province": province, "city": city, "county": county,
                    "start_url": url, "platform": "",
                    # a column is on its site's platform: the footer's code is the site's (kept in the evidence)
-                   "site_code": ident.site_code if ident.site_code_status == "ok" and kind == "site" else "", "division_code": code, "level": level or level_of(code),
+                   "site_code": ident.site_code if ident.site_code_status == "ok" and kind == "site" else "",
+                   "division_code": code, "level": level or level_of(code),
                    "agency_type": kind_of_agency, "icp": ident.icp, "parent_site": cand.parent,
                    "discovered_from": cand.found_on, "discovered_at": self.now, "source": "discovered",
                    "_kind": kind, "_evidence": {"link_text": cand.text, "section": cand.section,

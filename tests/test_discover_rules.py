@@ -50,7 +50,7 @@ class Host:
 @pytest.fixture
 def hosts():
     made = {k: Host(f"127.0.0.{150 + i}") for i, k in enumerate(
-        ("seed", "icp_only", "no_code", "other_province", "robots", "dead", "friend", "malformed_company"))}
+        ("seed", "icp_only", "no_code", "other_province", "robots", "dead", "friend", "malformed_company", "central"))}
     yield made
     for h in made.values():
         h.stop()
@@ -67,10 +67,11 @@ def test_what_is_accepted_and_what_is_refused(hosts):
     h["friend"].pages["/"] = page("朋友", "")
     h["malformed_company"].pages["/"] = page("灵武市政务服务", "", owner="主办单位：灵武某某科技有限公司",
                                              code="网站标识码：64018100")
+    h["central"].pages["/"] = page("中华人民共和国教育部", "", code="网站标识码：bm05000001")
     dead = h["dead"].base
     h["dead"].stop()
     entries = "".join(f'<li><a href="{h[k].base}/">{k}</a></li>' for k in
-                      ("icp_only", "no_code", "other_province", "robots", "malformed_company")) \
+                      ("icp_only", "no_code", "other_province", "robots", "malformed_company", "central")) \
         + f'<li><a href="{dead}/">dead</a></li><li><a href="https://shop.example.com/">商城</a></li>'
     h["seed"].pages["/"] = page("宁夏回族自治区人民政府", (
         f'<div><h3>市县政府网站</h3><ul>{entries}</ul></div>'
@@ -90,6 +91,7 @@ def test_what_is_accepted_and_what_is_refused(hosts):
     assert reasons[h["robots"].base + "/"] == "unreachable: robots.txt disallows it"
     assert reasons[h["malformed_company"].base + "/"].startswith("commercial site")
     assert reasons[dead + "/"].startswith("unreachable: ")
+    assert reasons[h["central"].base + "/"].startswith("outside the province: a central department")
     assert reasons["https://shop.example.com/"].endswith("(not fetched)")
     assert h["friend"].log == []                                # 友情链接 and body links: never asked
     assert h["robots"].log == ["/robots.txt"]
