@@ -158,3 +158,15 @@ def test_directory_in_a_drop_down_list():
     assert [(x["url"], x["text"]) for x in links if D.is_directory(x["section"])] == [
         ("http://www.yinchuan.gov.cn/", "银川市")]
     assert any(x["text"] == "人民网" and not D.is_directory(x["section"]) for x in links)
+
+
+def test_gaps_of_a_province_from_the_registry_alone():
+    from harvester import gaps as G
+    from harvester.divisions import _index
+    root = Path(__file__).resolve().parents[1]
+    gaps = {g.division_code: g for g in G.compute("35", load_sites(root / "data" / "registry.csv"))}
+    assert len(gaps) == 1 + sum(1 for c in _index().by_code if c.startswith("35"))
+    assert gaps["350000"].level == "province" and gaps["350100"].level == "city"
+    assert gaps["350128"].status == "not_crawled" and gaps["350128"].site_ids == "350128"   # the 管委会 stands for it
+    assert gaps["350102"].status == "no_site"
+    assert {g.status for g in gaps.values()} == {"no_site", "not_crawled"}
