@@ -74,10 +74,12 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
         elif c["change"] == "gone":
             extra = f" ({c['evidence']['seen']}; its URL answers {c['evidence'].get('old_url_answers', '?')})"
         click.echo(f"  {c['change']:5s} {c['site_id']} {c['name']} {where}{extra}")
-    counts = {k: sum(1 for c in changes if c["change"] == k) for k in ("new", "moved", "gone")}
+    counts = {k: sum(1 for c in changes if c["change"] == k) for k in ("new", "moved", "gone", "unconfirmed")}
     manual = sum(1 for r in rows if r.get("source") == "manual")
     click.echo(f"changes: {counts['new']} new, {counts['moved']} moved, {counts['gone']} gone; "
-               f"{manual} manual rows kept; registry: {len(rows)} rows")
+               f"{manual} manual rows kept; registry: {len(rows)} rows"
+               + (f"; {counts['unconfirmed']} rows kept unconfirmed (their parent was not reached)"
+                  if counts["unconfirmed"] else ""))
     if dry_run:
         return
     write_registry(reg, rows)

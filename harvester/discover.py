@@ -660,10 +660,25 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     for r in out:
         if r.get("source") == "discovered" and r.get("parent_site") in hidden:
             r["parent_site"] = hidden[r["parent_site"]]
+    reached = matched | set(hidden.values()) | {r["site_id"] for r in manual}
     for prev in old:
         if prev["site_id"] in matched:
             continue
+        if prev.get("parent_site") and prev["parent_site"] not in reached:
+            # its parent was not reached this run (down for the night?): nothing says it is gone — kept
+            out.append(dict(prev))
+            change("unconfirmed", prev, old_url=prev["start_url"],
+                   evidence={"seen": f"its parent {prev['parent_site']} was not reached this run; the row is kept",
+                             "seeds": run_seeds})
+            continue
         seen = refused_at.get(norm_url(prev["start_url"]))
+        if seen and seen["reason"].startswith("unreachable"):
+            # still listed by its directory, but did not answer: kept until its directory drops it
+            out.append(dict(prev))
+            change("unconfirmed", prev, old_url=prev["start_url"],
+                   evidence={"seen": f"still linked from {seen['found_on']}, but {seen['reason']}; the row is kept",
+                             "seeds": run_seeds})
+            continue
         evidence = {"seen": seen["reason"] if seen else "not linked from any directory page visited",
                     "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds}
         if probe is not None:          # what its old URL answers now

@@ -170,3 +170,23 @@ def test_gaps_of_a_province_from_the_registry_alone():
     assert gaps["350128"].status == "not_crawled" and gaps["350128"].site_ids == "350128"   # the 管委会 stands for it
     assert gaps["350102"].status == "no_site"
     assert {g.status for g in gaps.values()} == {"no_site", "not_crawled"}
+
+
+def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
+    """A city portal down for the night: its counties are neither found nor gone."""
+    strip = lambda r: {k: v for k, v in r.items() if not k.startswith("_")}  # noqa: E731
+    old = [strip(_row("P", "http://p.gov.cn/", code="6400000001", division="640000")),
+           strip(_row("C", "http://c.gov.cn/", code="6401000001", parent="P", division="640100")),
+           strip(_row("K", "http://k.gov.cn/", code="6401210001", parent="C", division="640121")),
+           strip(_row("D", "http://p.gov.cn/d/", parent="P", name="某厅", kind="column", division="640000"))]
+    found = [_row("P", "http://p.gov.cn/", code="6400000001", division="640000")]
+    rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"])
+    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("unconfirmed", "K")]
+    assert {r["site_id"] for r in rows} == {"P", "K"}
+    # the city still listed by the province, but not answering: kept too
+    refused = [{"url": "http://c.gov.cn/", "reason": "unreachable: [Errno 111] Connection refused",
+                "found_on": "http://p.gov.cn/zfwzdh/"}]
+    rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"], refused=refused)
+    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "D"), ("unconfirmed", "C"),
+                                                                    ("unconfirmed", "K")]
+    assert {r["site_id"] for r in rows} == {"P", "C", "K"}
