@@ -119,7 +119,12 @@ def query(sql, db_url, as_csv, output, max_width, limit):
 @click.option("--since", default=None, type=click.IntRange(1990, 2200),
               help="Expect reports from this year on for every agency (default: each agency's first report year).")
 @click.option("--province", default=None, help="Only this province: 江苏, 江苏省, Jiangsu or 32.")
-def coverage(db_url, out_dir, as_of, since, province):
+@click.option("--registry", default=None, type=click.Path(dir_okay=False),
+              help="With --province: every government the division dataset expects (province, cities, counties) "
+                   "against this registry and the database — no site, no report column, no report (gaps_<code>.csv).")
+@click.option("--year", "years", multiple=True, type=click.IntRange(1990, 2200),
+              help="With --registry: a government counts as covered only with a report of these years.")
+def coverage(db_url, out_dir, as_of, since, province, registry, years):
     """Which agency-years were found, parsed, failed checks, or are missing after the deadline.
 
     \b
@@ -135,11 +140,15 @@ def coverage(db_url, out_dir, as_of, since, province):
       harvester coverage
       harvester coverage --as-of 2025-04-01 --since 2021 --out reports/
       harvester coverage --province 福建 --db postgresql://me@db/harvester
+      harvester coverage --province 宁夏 --registry data/sites.csv --year 2023
     """
     from harvester import coverage as cov
     from harvester.research import EmptyDatabase, open_db
 
     as_of = as_of or dt.date.today()
+    if registry:
+        _gaps(db_url, out_dir, province, registry, list(years))
+        return
     with _errors():
         with open_db(db_url) as db:
             if db.report_count() == 0:
@@ -155,6 +164,45 @@ def coverage(db_url, out_dir, as_of, since, province):
                + f"; reports with imputed cells: {cov.imputed_reports(entries)}")
     click.echo(f"wrote {csv_path}")
     click.echo(f"wrote {html_path}")
+
+
+def _gaps(db_url: str, out_dir: str, province: str | None, registry: str, years: list[int]) -> None:
+    from collections import Counter
+
+    from sqlalchemy import create_engine, inspect
+
+    from harvester import gaps as G
+    from harvester.divisions import province_code, province_names
+    from harvester.registry import RegistryError, load_sites
+
+    p2 = province_code(province) if province else None
+    if p2 is None:
+        raise click.UsageError("--registry needs --province (one of: " + ", ".join(province_names()) + ")")
+    try:
+        sites = load_sites(registry)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    engine = None
+    if not (db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists()):
+        engine = create_engine(db_url)
+        if not inspect(engine).has_table("site_outcomes"):
+            engine.dispose()
+            engine = None
+    try:
+        gaps = G.compute(p2, sites, engine, years or None)
+    finally:
+        if engine is not None:
+            engine.dispose()
+    c = Counter(g.status for g in gaps)
+    click.echo(f"{len(gaps)} governments expected in {gaps[0].name} (division dataset): "
+               + ", ".join(f"{s} {c.get(s, 0)}" for s in G.STATUSES)
+               + ("" if engine is not None else " (no database: registry only)"))
+    click.echo(f"  {'code':6s}  {'level':8s} {'status':16s} {'government':14s} sites / years / detail")
+    for g in gaps:
+        click.echo(f"  {g.division_code}  {g.level:8s} {g.status:16s} {g.name:14s} "
+                   + " · ".join(x for x in (g.site_ids, g.years, g.detail) if x))
+    path = G.write_csv(gaps, Path(out_dir) / f"gaps_{p2}.csv")
+    click.echo(f"wrote {path}")
 
 
 # ---- show -----------------------------------------------------------------------------------------------

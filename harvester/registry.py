@@ -1,4 +1,12 @@
-"""The site registry: data/sites.csv (site_id,name,province,city,county,start_url[,platform])."""
+"""The site registry: data/sites.csv (site_id,name,province,city,county,start_url[,platform]).
+
+Optional columns (written by ``harvester discover``, all may be absent or blank — a registry of the six
+required columns is read as before): ``domains`` (extra hosts), ``site_code`` (网站标识码),
+``division_code`` (GB/T 2260), ``level`` (province/city/county/township), ``agency_type``
+(government/department/township/zone), ``icp``, ``parent_site``, ``discovered_from``, ``discovered_at``
+``source`` (``discovered`` or ``manual``; blank reads as ``manual``: a row typed by a person) and ``note``
+(where a manual row comes from).
+"""
 from __future__ import annotations
 
 import csv
@@ -9,6 +17,12 @@ from urllib.parse import urlsplit
 
 REQUIRED = ("site_id", "name", "province", "city", "county", "start_url")
 PLATFORMS = ("", "auto", "trs", "hanweb", "gkmlpt", "generic")
+OPTIONAL = ("site_code", "division_code", "level", "agency_type", "icp", "parent_site", "discovered_from",
+            "discovered_at", "source", "note")
+COLUMNS = REQUIRED + ("platform",) + OPTIONAL      # the order ``write_registry`` writes
+LEVELS = ("", "province", "city", "county", "township")
+AGENCY_TYPES = ("", "government", "department", "township", "zone")
+SOURCES = ("discovered", "manual")
 
 
 class RegistryError(ValueError):
@@ -25,6 +39,16 @@ class Site:
     start_url: str
     platform: str = ""
     extra_domains: tuple[str, ...] = field(default=())
+    site_code: str = ""
+    division_code: str = ""
+    level: str = ""
+    agency_type: str = ""
+    icp: str = ""
+    parent_site: str = ""
+    discovered_from: str = ""
+    discovered_at: str = ""
+    source: str = "manual"
+    note: str = ""
 
     @property
     def host(self) -> str:
@@ -38,8 +62,21 @@ class Site:
         return tuple(sorted(twins | set(self.extra_domains)))
 
     def as_row(self) -> dict:
-        return {"site_id": self.site_id, "name": self.name, "province": self.province, "city": self.city,
-                "county": self.county, "start_url": self.start_url, "platform": self.platform}
+        row = {"site_id": self.site_id, "name": self.name, "province": self.province, "city": self.city,
+               "county": self.county, "start_url": self.start_url, "platform": self.platform}
+        if self.division_code:
+            row["division_code"] = self.division_code
+        for key in ("site_code", "level", "agency_type", "parent_site"):
+            if getattr(self, key):
+                row[key] = getattr(self, key)
+        return row
+
+    def registry_row(self) -> dict:
+        """Every registry column, as ``write_registry`` writes it."""
+        row = {k: getattr(self, k) for k in COLUMNS}
+        if self.extra_domains:
+            row["domains"] = " ".join(self.extra_domains)
+        return row
 
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
@@ -101,7 +138,31 @@ def load_sites(path: str | Path) -> list[Site]:
             if platform not in PLATFORMS:
                 raise RegistryError(f"{path}:{lineno}: unknown platform {platform!r} (one of {', '.join(p for p in PLATFORMS if p)})")
             extra = tuple(d for d in row.get("domains", "").split() if d)
+            opt = {k: row.get(k, "") for k in OPTIONAL}
+            opt["source"] = opt["source"].lower() or "manual"
+            for key, allowed in (("level", LEVELS), ("agency_type", AGENCY_TYPES), ("source", SOURCES)):
+                if opt[key] not in allowed:
+                    raise RegistryError(f"{path}:{lineno}: unknown {key} {opt[key]!r} "
+                                        f"(one of {', '.join(a for a in allowed if a)})")
+            if opt["division_code"] and not (opt["division_code"].isdigit() and len(opt["division_code"]) in (6, 9, 12)):
+                raise RegistryError(f"{path}:{lineno}: division_code {opt['division_code']!r} is not 6, 9 or 12 digits")
             seen.add(sid)
             sites.append(Site(sid, row["name"], row["province"], row["city"], row["county"], url,
-                              platform if platform != "auto" else "", extra))
+                              platform if platform != "auto" else "", extra, **opt))
     return sites
+
+
+def write_registry(path: str | Path, rows: list[dict]) -> Path:
+    """Write registry rows (dicts keyed by ``COLUMNS``, plus ``domains`` when any row has it) as UTF-8 CSV,
+    atomically (a temporary file renamed over the old one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = list(COLUMNS) + (["domains"] if any(r.get("domains") for r in rows) else [])
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") or "" for k in header})
+    tmp.replace(path)
+    return path

@@ -61,6 +61,7 @@ REDIRECT_ENABLED = True
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+REQUEST_FINGERPRINTER_CLASS = "spiders.fingerprint.SiteRequestFingerprinter"   # per registry site
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 HARVESTER_PROGRESS = os.environ.get("HARVESTER_PROGRESS", "auto")   # auto: a progress line on a terminal only

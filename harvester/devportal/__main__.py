@@ -1,5 +1,5 @@
 """python -m harvester.devportal serve --port 8765 --registry data/demo-sites.csv [--seed N] [--fault site:name]
-                                     [--obstacles] [--variants N]
+                                     [--obstacles] [--variants N] [--province]
 
 Serves the simulated portals until killed and prints their URLs. `expected` prints the ground truth
 as JSON lines (URLs for the given port).
@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--obstacles", action="store_true", help="add one site per obstacle, its fault switched on")
     sv.add_argument("--variants", type=int, default=0, metavar="N",
                     help="serve the variant portals instead: seeds 0…N-1 of every CMS family (devportal/variants.py)")
+    sv.add_argument("--province", action="store_true",
+                    help="serve the simulated province (devportal/province.py) and print its home page: the seed "
+                         "of `harvester discover`; SIGUSR1 applies its overnight changes")
     ex = sub.add_parser("expected", help="print the ground truth as JSON lines")
     ex.add_argument("--port", type=int, default=8765)
     ex.add_argument("--host-base", default="127.0.0.2")
@@ -39,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--variants", type=int, default=0, metavar="N", help="the variant portals, seeds 0…N-1")
     args = ap.parse_args(argv)
 
+    if args.cmd == "serve" and args.province:
+        return _serve_province(args)
     if args.variants:
         from .variants import variant_world
         world = variant_world(range(args.variants))
@@ -66,6 +71,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(world.reports)} expected reports; Ctrl-C to stop", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    running.stop()
+    return 0
+
+
+def _serve_province(args) -> int:
+    from .province import province_world, seed_url, start_province
+    pw = province_world()
+    running = start_province(pw, host_base=args.host_base, port=args.port)
+    print(f"province home page (the discovery seed): {seed_url(running)}")
+    print(f"{len(pw.truth(running))} sites and columns to discover, {len(pw.live_reports())} reports; "
+          f"kill -USR1 {__import__('os').getpid()} to apply the changes; Ctrl-C to stop", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    signal.signal(signal.SIGUSR1, lambda *a: print(f"changed: {pw.change(running)}", flush=True))
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -888,12 +888,14 @@ def draw_variant(family: str, seed: int) -> dict:
     return d
 
 
-def variant_site(family: str, seed: int, index: int = 0) -> VariantSite:
-    """One simulated site of `family` with every open detail drawn from `seed`, served at host_base + index."""
+def variant_site(family: str, seed: int, index: int = 0, identity: dict | None = None) -> VariantSite:
+    """One simulated site of `family` with every open detail drawn from `seed`, served at host_base + index.
+    ``identity`` overrides the site's drawn identity (site_id, name, county, site_code …: the simulated
+    province gives its portals real division names)."""
     d = draw_variant(family, seed)
     ext = {"trs": random.Random(seed).choice(["html", "shtml", "htm"]), "legacy": "aspx" if seed % 2 else "htm",
            "hanweb": "html", "gkmlpt": "html", "scripted": "html"}[family]
-    spec = _spec(family, seed, ext)
+    spec = {**_spec(family, seed, ext), **(identity or {})}
     b = _Builder(seed, spec, index)
     b.site.platform = d["platform"]
     agencies = _agencies(b.rng, spec["short"], full_titles=d["documents"] != "detail")
