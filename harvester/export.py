@@ -43,8 +43,26 @@ EXPORT_COLUMNS = (
     "index_no", "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
 )
 DIVISION_COLUMNS = ("agency_id", "report_id", "province_code", "city_code", "county_code", "division_status")
+# the report's evidence in the web archive (the report_evidence view; harvester/warc.py): the WARC records of
+# its page and of the document its numbers came from, when they were captured, and when it vanished
+EVIDENCE_COLUMNS = ("page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
+                    "document_warc_file", "withdrawn_at", "withdrawn_reason", "withdrawn_warc_record_id")
+EVIDENCE = {
+    "page_warc_record_id": "WARC-Record-ID of the first capture of the report page (a response record, or a "
+                           "revisit of it) — replay it with `harvester replay`",
+    "page_captured_at": "when that capture was made (WARC-Date, UTC)",
+    "document_warc_record_id": "WARC-Record-ID of the first capture of the document the numbers were read from "
+                               "(its bytes: the SHA-256 in document_sha256 / cells.document_sha256)",
+    "document_captured_at": "when the document was captured (WARC-Date, UTC)",
+    "document_warc_file": "the .warc.gz file (under the archive's warc/ directory) that holds the document record",
+    "withdrawn_at": "when a verifying run found the report gone from the portal (404/410, soft 404); empty while "
+                    "it is published — its captures still replay",
+    "withdrawn_reason": "the URL and answer that showed it was gone",
+    "withdrawn_warc_record_id": "WARC-Record-ID of the capture of that 404/410 answer",
+}
 CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "report_format",
-                "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS)  # + where it was read
+                "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS,  # + where it was read
+                "document_warc_record_id", "document_captured_at")                          # + its WARC evidence
 CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "year", "check_id",
                  "status", "cells", "detail")
 FORMATS = ("csv", "parquet")
@@ -365,7 +383,8 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     ext = "csv" if fmt == "csv" else "parquet"
     cell_ids = all_cell_ids()
     cell_key = _cell_order()
-    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *cell_ids)
+    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *EVIDENCE_COLUMNS, *cell_ids)
+    evidence = store.report_evidence()
     files: list[tuple[str, _Table]] = []
     total = sum(len(v) for v in groups.values())
     with progress_bar("exporting reports", total, enabled=progress) as bar:
@@ -381,8 +400,13 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
                 for i in range(0, len(rows), _BATCH):
                     batch = rows[i:i + _BATCH]
                     cells, checks = _cells_and_checks(store, [r["id"] for r in batch])
+                    firsts = store.first_captures({c.document_sha256 for rid in cells for c in cells[rid]
+                                                   if c.document_sha256})
+                    for rid in cells:
+                        evidence.setdefault(rid, {})["captures"] = firsts
                     for r in batch:
-                        _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key)
+                        _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key,
+                                      evidence.get(r["id"]) or {})
                     bar.update(len(batch))
             except BaseException:
                 for t in tables.values():
@@ -405,7 +429,22 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     return [t.path for _, t in files] + [manifest]
 
 
-def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
+def _when(value) -> str | None:
+    """A capture time as ISO 8601 UTC text, whichever way the database returned it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace(" ", "T") if "T" not in value else value
+    return value.isoformat()
+
+
+def _capture_of(ev: dict, sha256: str | None) -> tuple:
+    """The WARC record holding the document a cell was read from, and its capture time."""
+    cap = (ev.get("captures") or {}).get(sha256) if sha256 else None
+    return (cap["record_id"], _when(cap["captured_at"])) if cap else (None, None)
+
+
+def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev) -> None:
     d = r["division"]
     head = [r["province"], r["city"], r["county"], r["agency"]]
     ident = [r["agency_id"], r["id"], r["year"]]
@@ -418,12 +457,16 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
         *head, r["year"], r["report_format"], r["title"], r["publish_date"], r["index_no"], r["publisher"],
         r["page_url"], r["document_url"], r["parse_status"], failed, imputed or None,
         r["agency_id"], r["id"], d.province_code, d.city_code, d.county_code, d.status,
+        ev.get("page_record_id"), _when(ev.get("page_captured_at")), ev.get("document_record_id"),
+        _when(ev.get("document_captured_at")), ev.get("document_warc_file"), _when(ev.get("withdrawn_at")),
+        ev.get("withdrawn_reason"), ev.get("withdrawn_record_id"),
         *(values.get(cid) for cid in cell_ids)])
     for c in cells:
         tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw, c.unit,
                                ";".join(c.flags or []) or None, int(bool(c.imputed)),
                                *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
-                               json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None])
+                               json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None,
+                               *_capture_of(ev, c.document_sha256)])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
                                 c.detail or None])

@@ -196,3 +196,40 @@ def http_block(status_line: str, headers: list[tuple[str, str]]) -> bytes:
 
 def memory(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
+
+
+# ------------------------------------------------------------------------------------------------
+# CDXJ index: one sorted index per WARC file under <warc dir>/indexes/ (pywb reads the directory)
+# ------------------------------------------------------------------------------------------------
+
+def index_path(warc_dir: str | os.PathLike, name: str) -> Path:
+    return Path(warc_dir) / "indexes" / (name.removesuffix(".warc.gz") + ".cdxj")
+
+
+def index_warc(warc_dir: str | os.PathLike, name: str) -> Path:
+    """(Re)write the CDXJ index of one WARC file (cdxj-indexer; POST bodies appended to the key as pywb does)."""
+    from cdxj_indexer.main import write_cdx_index
+
+    warc_dir = Path(warc_dir)
+    out = index_path(warc_dir, name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".cdxj.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        write_cdx_index(fh, [str(warc_dir / name)], {"sort": True, "post_append": True})
+    os.replace(tmp, out)
+    return out
+
+
+def index_all(warc_dir: str | os.PathLike, *, rebuild: bool = False) -> list[Path]:
+    """Index every WARC file of the directory that has no index yet (all of them with ``rebuild``)."""
+    warc_dir = Path(warc_dir)
+    done = []
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        idx = index_path(warc_dir, path.name)
+        if rebuild or not idx.is_file() or idx.stat().st_mtime < path.stat().st_mtime:
+            done.append(index_warc(warc_dir, path.name))
+    return done
+
+
+def warc_files(warc_dir: str | os.PathLike) -> list[Path]:
+    return sorted(Path(warc_dir).glob("*.warc.gz"))

@@ -8,7 +8,10 @@ what went over the wire — redirects, 404s, 429s, robots.txt and 304s included:
 - a 304 is a ``revisit`` (profile server-not-modified) naming the earlier capture of the URL it confirms;
 - a body whose bytes an earlier response already holds is a ``revisit`` (identical-payload-digest), not a copy;
 - a page rendered in Chromium: every exchange the browser had with the site (its document, scripts, XHR) as
-  request/response records, and the rendered DOM as a ``conversion`` record referring to the page's response.
+  request/response records, and the rendered DOM as a ``conversion`` record referring to the page's response
+  (a DOM kept already — the render of an unchanged page — is not written again).
+
+At the end of the run every file written gets its CDXJ index (``<warc dir>/indexes/``).
 
 Each record other than requests is a row of ``warc_captures`` (file, offset, length, digests), which the
 archive reads its bytes from. ``HARVESTER_WARC=0`` turns it off (the benchmark's baseline).
@@ -105,8 +108,17 @@ class WarcMiddleware:
         return self.writer
 
     def close(self, spider=None, reason=None):
-        if self.writer is not None:
-            self.writer.close()
+        """End of the run: the files closed and each one's CDXJ index written (harvester/warc.py)."""
+        if self.writer is None:
+            return
+        self.writer.close()
+        from harvester.warc import index_warc
+        for name in self.writer.files:
+            try:
+                index_warc(self.writer.dir, name)
+            except Exception as exc:  # noqa: BLE001 - `harvester warc-index` can write it later
+                log.exception("CDXJ index of %s not written", name)
+                self._ctx().event(None, name, "warc_index_error", f"{type(exc).__name__}: {exc}"[:500])
 
     def _earlier(self, uri: str) -> dict | None:
         return self.by_uri.get(uri) or self._ctx().store.latest_capture(uri)

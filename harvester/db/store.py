@@ -469,6 +469,20 @@ class Store:
         with self._read() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
+    def first_captures(self, shas: Iterable[str]) -> dict[str, dict]:
+        """sha256 → the first record holding those bytes {record_id, captured_at, uri, warc_file}."""
+        shas = sorted(set(shas))
+        out: dict[str, dict] = {}
+        with self._read() as conn:
+            for i in range(0, len(shas), 500):
+                for r in conn.execute(select(WarcCapture.body_sha256, WarcCapture.record_id, WarcCapture.captured_at,
+                                             WarcCapture.uri, WarcCapture.warc_file)
+                                      .where(WarcCapture.body_sha256.in_(shas[i:i + 500]),
+                                             WarcCapture.record_type.in_(PAYLOAD_TYPES))
+                                      .order_by(WarcCapture.id.desc())).mappings():
+                    out[r["body_sha256"]] = dict(r)        # the last one written wins: ordered newest first
+        return out
+
     def report_evidence(self, report_ids: Iterable[int] | None = None) -> dict[int, dict]:
         """report id → its evidence (the report_evidence view): page and document WARC record ids and capture
         times, and when a withdrawn report vanished."""
