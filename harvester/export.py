@@ -75,12 +75,14 @@ _BATCH = 500
 DESCRIPTIONS = {
     "reports": "One row per report of the province: agency, division names and GB/T 2260 codes, the stable "
                "agency_id, report metadata, parse status, failed checks, then one column per cell id "
-               "(empty where the report's format has no such cell or it is blank).",
+               "(empty where the report's format has no such cell or it is blank). Its evidence: the WARC "
+               "records of its page and document with their capture times, and when it was withdrawn "
+               "(data_dictionary rows of table 'evidence').",
     "cells": "One row per cell stored for a report of the province (long format): cell id, numeric value "
              "and the raw text it was read from, unit, parser flags, imputed (1: a blank set to 0 by the "
              "format's rule, filter it out with imputed = 0) and where it was read: the document's SHA-256, "
              "the reader, PDF page, table/row/column of a grid, line of the text, the row as read and the "
-             "readings of glued digits.",
+             "readings of glued digits, and the WARC record holding that document with its capture time.",
     "checks": "One row per consistency check (勾稽关系) of a report of the province: check id, status "
               "(PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), the cells involved and the detail.",
     "dictionary": "One row per cell id: table, Chinese row and column labels, English label, unit, "
@@ -419,6 +421,8 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     dictionary = _Table(out / f"data_dictionary.{ext}", DICTIONARY_COLUMNS, set(), fmt)
     for d in dictionary_rows():
         dictionary.write([d[c] for c in DICTIONARY_COLUMNS])
+    for name, text in EVIDENCE.items():          # the evidence columns of reports_/cells_ (table "evidence")
+        dictionary.write([{"cell_id": name, "table": "evidence", "label_en": text}.get(c) for c in DICTIONARY_COLUMNS])
     dictionary.close()
     files.append(("dictionary", dictionary))
 

@@ -18,7 +18,7 @@ from harvester.db.models import CellRow
 from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from harvester.divisions import PROVINCES, province_code
 from harvester.export import (
-    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EVIDENCE_COLUMNS, EXIT_EMPTY, ExportError, export_reports,
+    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EVIDENCE, EVIDENCE_COLUMNS, EXIT_EMPTY, ExportError, export_reports,
     format_number, neutralise,
 )
 from harvester.report import parse_file
@@ -400,7 +400,9 @@ def test_dictionary_covers_every_exported_cell(corpus, tmp_path):
     export_reports(corpus, tmp_path)
     dictionary = read_dicts(tmp_path / "data_dictionary.csv")
     assert read_csv(tmp_path / "data_dictionary.csv")[0] == list(DICTIONARY_COLUMNS)
-    assert [d["cell_id"] for d in dictionary] == [d["cell_id"] for d in dictionary_rows()]
+    assert [d["cell_id"] for d in dictionary] == [d["cell_id"] for d in dictionary_rows()] + list(EVIDENCE)
+    assert all(d["table"] == "evidence" and d["label_en"] for d in dictionary if d["cell_id"] in EVIDENCE)
+    assert set(EVIDENCE) == set(EVIDENCE_COLUMNS) | {"document_warc_record_id", "document_captured_at"}
     known = {d["cell_id"] for d in dictionary}
     exported = set()
     for p in tmp_path.glob("cells_*.csv"):

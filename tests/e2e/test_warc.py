@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -183,3 +184,108 @@ def test_every_report_names_its_evidence_and_the_withdrawn_one_when_it_vanished(
     (w,) = [r for r in rows if (r[7], r[8]) == (normalize_name(gone.agency), gone.year)]
     assert w[5] is not None and w[6] in ids          # withdrawn, with the capture of its 404
     assert [r for r in rows if r[5] is not None] == [w]
+
+
+def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_path):
+    db, gone = crawled["db"], crawled["gone"]
+    result = run_cli("export", "--db", db, "--out", tmp_path, env={"HARVESTER_ARCHIVE": str(crawled["archive"])})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    rows = [r for f in sorted(tmp_path.glob("reports_*.csv"))
+            for r in csv.DictReader(open(f, encoding="utf-8-sig"))]
+    assert len(rows) == query(db, "SELECT COUNT(*) FROM reports")[0][0]
+    (w,) = [r for r in rows if r["withdrawn_at"]]
+    assert (normalize_name(w["agency"]), int(w["year"])) == (normalize_name(gone.agency), gone.year)
+    assert "404" in w["withdrawn_reason"] and w["withdrawn_warc_record_id"].startswith("<urn:uuid:")
+    assert w["page_warc_record_id"] and w["document_warc_record_id"]
+    assert w["withdrawn_at"] >= w["page_captured_at"]
+    # every report and every cell names the WARC record its numbers came from
+    assert all(r["document_warc_record_id"].startswith("<urn:uuid:") and r["document_captured_at"] for r in rows)
+    cells = [c for f in sorted(tmp_path.glob("cells_*.csv")) for c in csv.DictReader(open(f, encoding="utf-8-sig"))]
+    assert cells and all(c["document_warc_record_id"] for c in cells if c["document_sha256"])
+
+
+# ---- replay: pywb (its own virtualenv) and real Chromium -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def wayback(crawled):
+    import os
+
+    from harvester import replay
+    try:
+        replay.wayback_binary()
+    except replay.ReplayError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must replay: {exc}")
+        pytest.skip(str(exc))
+    proc, base = replay.start(crawled["warc"], crawled["tmp"] / "replay",
+                              log=open(crawled["tmp"] / "wayback.log", "wb"))
+    try:
+        yield base
+    finally:
+        replay.stop(proc)
+
+
+def test_every_report_page_replays_in_chromium_with_its_attachments(crawled, wayback):
+    import hashlib
+
+    from playwright.sync_api import sync_playwright
+
+    from harvester import settings
+    from harvester.replay import replay_url
+
+    db = crawled["db"]
+    rows = query(db, "SELECT e.report_id, e.page_url, e.page_captured_at, e.document_url, e.document_captured_at, "
+                     "e.document_sha256, r.title, e.withdrawn_at FROM report_evidence e "
+                     "JOIN reports r ON r.id = e.report_id ORDER BY e.report_id")
+    assert len(rows) > 100
+    attachments = withdrawn = 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=settings.HARVESTER_CHROMIUM, headless=True)
+        try:
+            page = browser.new_page()
+            for rid, page_url, page_at, doc_url, doc_at, doc_sha, title, gone_at in rows:
+                url = replay_url(wayback, page_url, page_at)
+                resp = page.goto(url, wait_until="load")
+                assert resp is not None and resp.status == 200, (rid, url, resp and resp.status)
+                assert title in page.inner_text("body") or title in page.title(), (rid, url)
+                withdrawn += gone_at is not None
+                if doc_url == page_url:
+                    continue
+                # the attachment link of the archived page, as pywb rewrote it, answers with the document's bytes
+                hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+                link = next((h for h in hrefs if h.endswith(doc_url.split("//", 1)[1])), None)
+                assert link is not None, (rid, doc_url, hrefs[:10])
+                raw = re.sub(r"/harvester/(\d+)[a-z_]*/", r"/harvester/\1id_/", link, count=1)   # the bytes as captured
+                body = page.request.get(raw).body()
+                assert hashlib.sha256(body).hexdigest() == doc_sha, (rid, raw)
+                attachments += 1
+        finally:
+            browser.close()
+    assert attachments > 50 and withdrawn == 1
+
+
+def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
+    import zipfile
+
+    from harvester.wacz_export import read_back
+
+    db = crawled["db"]
+    out = tmp_path / "js.wacz"
+    result = run_cli("export", "--db", db, "--wacz", out, "--province", "江苏",
+                     env={"HARVESTER_ARCHIVE": str(crawled["archive"])})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    back = read_back(out)                                          # wacz validate + its index
+    mine = query(db, "SELECT r.page_url, r.document_url FROM reports r JOIN agencies a ON a.id = r.agency_id "
+                     "WHERE a.province LIKE '江苏%'")
+    others = query(db, "SELECT r.page_url FROM reports r JOIN agencies a ON a.id = r.agency_id "
+                       "WHERE a.province NOT LIKE '江苏%'")
+    assert mine and others
+    assert {u for row in mine for u in row} <= back["urls"]
+    assert not {u for (u,) in others} & back["urls"]              # one province, not the collection
+    with zipfile.ZipFile(out) as z:
+        pages = [json.loads(line) for line in z.read("pages/pages.jsonl").decode().splitlines()[1:]]
+        assert len(pages) == len(mine) and {p["url"] for p in pages} == {p for p, _ in mine}
+        warcs = [n for n in z.namelist() if n.endswith(".warc.gz")]
+        (tmp_path / "x.warc.gz").write_bytes(z.read(warcs[0]))
+    check = subprocess.run([WARCIO, "check", str(tmp_path / "x.warc.gz")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-2000:]
