@@ -70,7 +70,11 @@ async def watch_requests(page, request) -> None:
         document = req.resource_type == "document" and req.method == "GET"
         from harvester.extract.html import decode_html
         try:
-            sent = {**(await req.all_headers()), **(_scrapy_headers(request) if document else {})}
+            scrapy_headers = _scrapy_headers(request)
+            # the page itself with the Scrapy request's headers; what it loads with the browser's, and the crawler's
+            # User-Agent (as scrapy-playwright sends them)
+            sent = {**(await req.all_headers()), **(scrapy_headers if document else
+                                                    {k: v for k, v in scrapy_headers.items() if k == "user-agent"})}
             response = await route.fetch(headers=sent)
             body = await response.body()
         except Exception:  # noqa: BLE001 - the page goes on as the browser would load it

@@ -122,6 +122,7 @@ def test_every_logged_request_has_its_response_or_revisit(crawled):
     requests = Counter(r["uri"] for r in records if r["type"] == "request")
     log = [r for night in ("first", "nightly", "verify") for r in crawled[night]["log"] if r.site_id != OUTSIDE]
     assert len(log) > 300
+    assert all(r.user_agent.startswith("harvester/") for r in log)   # the browser's exchanges too
     wanted = Counter((_log_url(r), r.status) for r in log)
     missing = {k: n - answered[k] for k, n in wanted.items() if answered[k] < n}
     assert not missing, sorted(missing.items())[:20]
@@ -289,3 +290,16 @@ def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
         (tmp_path / "x.warc.gz").write_bytes(z.read(warcs[0]))
     check = subprocess.run([WARCIO, "check", str(tmp_path / "x.warc.gz")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout[-2000:]
+
+
+def test_warc_index_rebuilds_every_index(crawled):
+    idx = sorted((crawled["warc"] / "indexes").glob("*.cdxj"))
+    before = {p.name: p.read_bytes() for p in idx}
+    for p in idx:
+        p.unlink()
+    result = run_cli("warc-index", "--db", crawled["db"], env={"HARVESTER_ARCHIVE": str(crawled["archive"])})
+    assert result.returncode == 0, result.stderr[-2000:]
+    n = len(list(crawled["warc"].glob("*.warc.gz")))
+    assert f"{n} WARC files" in result.stdout and f"{n} indexed now" in result.stdout
+    after = {p.name: p.read_bytes() for p in sorted((crawled["warc"] / "indexes").glob("*.cdxj"))}
+    assert after == before                            # the crawl's own indexes, the same byte for byte
