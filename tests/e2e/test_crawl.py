@@ -163,7 +163,10 @@ def test_export_has_the_promised_shape(crawled):
     assert len(files) == len(provinces)
     head = ["province", "city", "county", "agency", "year", "report_format", "title", "publish_date", "index_no",
             "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
-            "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status"]
+            "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status",
+            # the evidence in the web archive (README, Evidence)
+            "page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
+            "document_warc_file", "withdrawn_at", "withdrawn_reason", "withdrawn_warc_record_id"]
     total = 0
     for name in files:
         raw = (out / name).read_bytes()
