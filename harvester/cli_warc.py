@@ -40,6 +40,8 @@ def replay(db_url, port, bind, report_ids):
       harvester replay                       # http://127.0.0.1:8090/harvester/<timestamp>/<page url>
       harvester replay --report 12 --report 40
     """
+    import signal
+    import sys
     import time
 
     from harvester import replay as rp
@@ -52,6 +54,8 @@ def replay(db_url, port, bind, report_ids):
         proc, base = rp.start(warc_dir, warc_dir.parent / "replay", host=bind, port=port)
     except rp.ReplayError as exc:
         raise click.ClickException(str(exc)) from None
+    # SIGTERM (systemd, timeout) stops wayback too: it runs in a session of its own
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"replaying {warc_dir} at {base}/{rp.COLLECTION}/ (Ctrl-C stops)")
     for rid, ev in sorted(evidence.items())[: len(report_ids) or 10]:
         if ev.get("page_record_id"):
