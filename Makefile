@@ -22,6 +22,7 @@ bench: setup
 	$(BIN)/python bench/bench_formats.py
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_variants.py
+	$(BIN)/python bench/bench_warc.py
 
 clean:
-	rm -rf $(VENV) data/harvester.db* data/archive exports .pytest_cache
+	rm -rf $(VENV) .venv-replay data/harvester.db* data/archive exports .pytest_cache

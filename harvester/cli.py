@@ -514,12 +514,13 @@ def demo(db_url, out_dir, port, registry, obstacles):
 
 
 # ---- the researchers' commands live in their own modules --------------------------------------------
-from harvester import cli_discover, cli_export, cli_release, cli_research  # noqa: E402
+from harvester import cli_discover, cli_export, cli_release, cli_research, cli_warc  # noqa: E402
 
 cli_export.register(main)
 cli_research.register(main)
 cli_release.register(main)
 cli_discover.register(main)
+cli_warc.register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,11 @@ from harvester.cliopts import db_option
               help="Only these report years; repeatable, or a range such as 2021-2023.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="csv: UTF-8 with BOM (opens in Excel); parquet: typed columns (pyarrow).")
-def export(db_url, out_dir, province, years, fmt):
+@click.option("--wacz", "wacz", default=None, type=click.Path(dir_okay=False),
+              help="Instead: write a WACZ web archive of the reports' evidence (their pages and documents as "
+                   "captured) to this file, for one --province or --agency; validated by reading it back.")
+@click.option("--agency", default=None, help="With --wacz: only this agency (its name, or its agency_id).")
+def export(db_url, out_dir, province, years, fmt, wacz, agency):
     """Write the research files: per province reports_<code>, cells_<code> and checks_<code>, plus
     data_dictionary and manifest.json (row counts, columns, filters, database, latest crawl run).
 
@@ -31,6 +35,7 @@ def export(db_url, out_dir, province, years, fmt):
       harvester export --province 江苏 --out exports/js
       harvester export --province 32 --year 2021-2023 --format parquet
       harvester export --db postgresql://me@db/harvester --year 2023 --year 2024
+      harvester export --wacz evidence-32.wacz --province 江苏       # the evidence, for a paper's deposit
     """
     from harvester.export import (
         EXIT_EMPTY, ExportError, export_reports, open_store, parse_years, resolve_province,
@@ -48,6 +53,19 @@ def export(db_url, out_dir, province, years, fmt):
         store = open_store(db_url)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
+    if wacz:
+        from harvester.wacz_export import WaczError, write_wacz
+        if not province and not agency:
+            raise click.UsageError("--wacz needs --province or --agency (a WACZ of one province or agency)")
+        try:
+            done = write_wacz(store, wacz, province=province, agency=agency)
+        except (WaczError, ExportError) as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            store.close()
+        click.echo(f"wrote {done['path']}: {done['reports']} reports, {done['records']} WARC records, "
+                   f"{done['pages']} pages; validated ({done['index_lines']} index lines read back)")
+        return
     try:
         paths = export_reports(store, out_dir, province=province, years=years, fmt=fmt, progress=True)
     except ExportError as exc:

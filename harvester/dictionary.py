@@ -206,6 +206,17 @@ META: dict[str, tuple[str, str, str, str, str]] = {
     "revised_at": ("修订时间", "Last time the report's document changed (UTC)", "UTC", "datetime", _R),
     "withdrawn_at": ("撤回时间", "When the page or document was found gone (UTC)", "UTC", "datetime", _R),
     "withdrawn_reason": ("撤回原因", "Why the report counts as withdrawn (404, 410, soft 404 …)", "", "text", _R),
+    "page_warc_record_id": ("页面WARC记录", "WARC-Record-ID of the first capture of the report page (a response "
+                            "record, or a revisit of it) — replay it with `harvester replay`", "", "text", _R),
+    "page_captured_at": ("页面采集时间", "When that capture was made (WARC-Date, UTC)", "UTC", "datetime", _R),
+    "document_warc_record_id": ("文件WARC记录", "WARC-Record-ID of the first capture of the document the numbers "
+                                "were read from (its bytes: document_sha256)", "", "text", f"{_R};{_C}"),
+    "document_captured_at": ("文件采集时间", "When the document was captured (WARC-Date, UTC)", "UTC", "datetime",
+                             f"{_R};{_C}"),
+    "document_warc_file": ("WARC文件", "The .warc.gz file (under the archive's warc/ directory) that holds the "
+                           "document record", "", "text", _R),
+    "withdrawn_warc_record_id": ("撤回证据记录", "WARC-Record-ID of the capture of the 404/410 answer that showed "
+                                 "the report gone", "", "text", _R),
     "parser_warnings": ("解析提示", "The parser's warnings, ';'-separated (a table printed in another year's "
                         "layout, ambiguous digits, …)", "", "text", _R),
     "cell_id": ("单元格标识", "Stable cell id (one row of this dictionary each)", "", "text", _C),

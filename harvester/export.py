@@ -47,9 +47,14 @@ DIVISION_COLUMNS = ("agency_id", "report_id", "province_code", "city_code", "cou
                     "division_code", "site_id")
 PROVENANCE_COLUMNS = ("fetched_at", "document_sha256", "archive_path", "report_state", "revised_at",
                       "withdrawn_at", "withdrawn_reason", "parser_warnings")
+# the report's evidence in the web archive (the report_evidence view; harvester/warc.py): the WARC records of
+# its page and of the document its numbers came from, and when they were captured (withdrawn_at/_reason above)
+EVIDENCE_COLUMNS = ("page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
+                    "document_warc_file", "withdrawn_warc_record_id")
 CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
                 "year", "report_format",
-                "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS)  # + where it was read
+                "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS,  # + where it was read
+                "document_warc_record_id", "document_captured_at")                          # + its WARC evidence
 CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
                  "year", "check_id", "status", "cells", "detail", "explanation")
 FORMATS = ("csv", "parquet")
@@ -62,12 +67,14 @@ _BATCH = 500
 DESCRIPTIONS = {
     "reports": "One row per report of the province: agency, division names and GB/T 2260 codes, the stable "
                "agency_id, report metadata, parse status, failed checks, then one column per cell id "
-               "(empty where the report's format has no such cell or it is blank).",
+               "(empty where the report's format has no such cell or it is blank). Its evidence: the WARC "
+               "records of its page and document with their capture times, and when it was withdrawn "
+               "(data_dictionary rows of table 'evidence').",
     "cells": "One row per cell stored for a report of the province (long format): cell id, numeric value "
              "and the raw text it was read from, unit, parser flags, imputed (1: a blank set to 0 by the "
              "format's rule, filter it out with imputed = 0) and where it was read: the document's SHA-256, "
              "the reader, PDF page, table/row/column of a grid, line of the text, the row as read and the "
-             "readings of glued digits.",
+             "readings of glued digits, and the WARC record holding that document with its capture time.",
     "checks": "One row per consistency check (勾稽关系) of a report of the province: check id, status "
               "(PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), the cells involved and the detail.",
     "dictionary": "One row per cell id: table, Chinese row and column labels, English label, unit, "
@@ -405,7 +412,9 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     ext = "csv" if fmt == "csv" else "parquet"
     cell_ids = all_cell_ids()
     cell_key = _cell_order()
-    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *PROVENANCE_COLUMNS, *DERIVED_IDS, *cell_ids)
+    wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *PROVENANCE_COLUMNS, *EVIDENCE_COLUMNS, *DERIVED_IDS,
+                    *cell_ids)
+    evidence = store.report_evidence()
     files: list[tuple[str, _Table]] = []
     total = sum(len(v) for v in groups.values())
     with progress_bar("exporting reports", total, enabled=progress) as bar:
@@ -421,8 +430,13 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
                 for i in range(0, len(rows), _BATCH):
                     batch = rows[i:i + _BATCH]
                     cells, checks = _cells_and_checks(store, [r["id"] for r in batch])
+                    firsts = store.first_captures({c.document_sha256 for rid in cells for c in cells[rid]
+                                                   if c.document_sha256})
+                    for rid in cells:
+                        evidence.setdefault(rid, {})["captures"] = firsts
                     for r in batch:
-                        _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key)
+                        _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key,
+                                      evidence.get(r["id"]) or {})
                     bar.update(len(batch))
             except BaseException:
                 for t in tables.values():
@@ -445,7 +459,22 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
     return [t.path for _, t in files] + [manifest]
 
 
-def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
+def _when(value) -> str | None:
+    """A capture time as ISO 8601 UTC text, whichever way the database returned it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace(" ", "T") if "T" not in value else value
+    return value.isoformat()
+
+
+def _capture_of(ev: dict, sha256: str | None) -> tuple:
+    """The WARC record holding the document a cell was read from, and its capture time."""
+    cap = (ev.get("captures") or {}).get(sha256) if sha256 else None
+    return (cap["record_id"], _when(cap["captured_at"])) if cap else (None, None)
+
+
+def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev) -> None:
     d = r["division"]
     head = [r["province"], r["city"], r["county"], r["agency"]]
     ident = [r["agency_id"], r["id"], r["division_code"], r["site_id"], r["year"]]
@@ -459,13 +488,16 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key) -> None:
         r["page_url"], r["document_url"], r["parse_status"], failed, imputed or None,
         r["agency_id"], r["id"], d.province_code, d.city_code, d.county_code, d.status,
         r["division_code"], r["site_id"], *(r[c] for c in PROVENANCE_COLUMNS),
+        ev.get("page_record_id"), _when(ev.get("page_captured_at")), ev.get("document_record_id"),
+        _when(ev.get("document_captured_at")), ev.get("document_warc_file"), ev.get("withdrawn_record_id"),
         *derive(values).values(), *(values.get(cid) for cid in cell_ids)])
     for c in cells:
         tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw,
                                c.unit or _UNITS.get(c.cell_id),
                                ";".join(c.flags or []) or None, int(bool(c.imputed)),
                                *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
-                               json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None])
+                               json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None,
+                               *_capture_of(ev, c.document_sha256)])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
                                 c.detail or None, explain_check(c.check_id)])

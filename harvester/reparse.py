@@ -60,8 +60,10 @@ def _reparse(store, run_id, docs, counts, progress, bar) -> None:
                                    level="error")
         item.chosen = choose(files)
         item.parsed = item.chosen.parsed if item.chosen is not None else None
+        # no run id: a re-parse has not seen the report on its portal (it neither moves last_seen_run nor
+        # undoes a withdrawal)
         _, status = store.upsert_report(site_id=item.site_id, agency=meta["agency"], year=meta["year"],
-                                        fields=report_fields(item), urls=report_urls(item), run_id=run_id)
+                                        fields=report_fields(item), urls=report_urls(item), run_id=None)
         if item.parsed is not None:
             store.save_parse(doc["report_id"], item.parsed)
         counts["reports"] += 1

@@ -22,6 +22,10 @@ HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES"
 HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
+# web-archive evidence (spiders/warcmw.py): WARC/1.1 records of every fetch, in <archive>/warc/ unless
+# HARVESTER_WARC_DIR says otherwise, files rotated at HARVESTER_WARC_MAX_BYTES; HARVESTER_WARC=0 turns it off
+HARVESTER_WARC = os.environ.get("HARVESTER_WARC", "1").strip().lower() not in ("0", "false", "no", "off")
+HARVESTER_WARC_MAX_BYTES = int(os.environ.get("HARVESTER_WARC_MAX_BYTES", str(100 * 1024 * 1024)))
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination
 # reading documents (harvester/extract): OCR of scanned reports, converter time limit, ZIP-bomb limits
 HARVESTER_OCR = os.environ.get("HARVESTER_OCR", "0").strip().lower() in ("1", "true", "yes", "on")
@@ -98,6 +102,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.EncodingMiddleware": 580,
     "spiders.middlewares.ConditionalRequestMiddleware": 585,   # sees bodies decompressed (590), before meta refresh
     "spiders.middlewares.ObstacleMiddleware": 650,
+    "spiders.warcmw.WarcMiddleware": 950,     # WARC records of every exchange, as it went over the wire
 }
 
 # --- the browser, only for pages whose links a script writes (scrapy-playwright, Debian's chromium) -----

@@ -45,3 +45,18 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+
+# pywb for `harvester replay`, in a virtualenv of its own: its pins conflict with requirements.txt and gevent
+# monkey-patches, so it is never imported into the harvester's process (harvester/replay.py runs its `wayback`).
+REPLAY_VENV=${REPLAY_VENV:-.venv-replay}
+if [ ! -x "$REPLAY_VENV/bin/python" ]; then
+  echo "setup: creating $REPLAY_VENV"
+  "$PYTHON" -m venv "$REPLAY_VENV"
+fi
+replay_stamp="$REPLAY_VENV/.installed-$(sha256sum requirements-replay.txt | cut -c1-16)"
+if [ ! -f "$replay_stamp" ]; then
+  echo "setup: installing pywb (requirements-replay.txt)"
+  "$REPLAY_VENV/bin/pip" install -q --disable-pip-version-check -r requirements-replay.txt
+  rm -f "$REPLAY_VENV"/.installed-*
+  touch "$replay_stamp"
+fi

@@ -10,12 +10,17 @@ given by its dotted name so a request that carries it can be queued in Redis):
   (harvester.extract.html.decode_html): a page that declares no charset, or a wrong one, is handed to the
   browser with the right one in its Content-Type — else a browser guesses windows-1252 and every title is
   mojibake. The page is fetched with the Scrapy request's headers (User-Agent included).
+- every exchange the browser has with the page's own host (its document, scripts, XHR/fetch) is fetched by the
+  route and kept, as it came from the server, in `request.meta["browser_exchanges"]`: the WARC middleware
+  writes them as request/response records (spiders/warcmw.py), so a rendered page replays with what it loaded.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 MAX_CAPTURED = 40
+MAX_EXCHANGES = 80          # browser exchanges kept per render for the WARC
+_EXCHANGED = ("document", "script", "xhr", "fetch")
 _HEADERS = ("content-type", "referer", "x-requested-with", "accept")
 
 
@@ -54,17 +59,34 @@ async def watch_requests(page, request) -> None:
         except Exception:  # noqa: BLE001 - a detached frame or a closed page: nothing to keep
             return
 
+    exchanges = request.meta.setdefault("browser_exchanges", [])
+
     async def in_its_encoding(route) -> None:
         req = route.request
-        if req.resource_type != "document" or req.method != "GET" or urlsplit(req.url).netloc != host:
+        if (req.resource_type not in _EXCHANGED or urlsplit(req.url).netloc != host
+                or len(exchanges) >= MAX_EXCHANGES):
             await route.fallback()
             return
+        document = req.resource_type == "document" and req.method == "GET"
         from harvester.extract.html import decode_html
         try:
-            response = await route.fetch(headers={**(await req.all_headers()), **_scrapy_headers(request)})
+            scrapy_headers = _scrapy_headers(request)
+            # the page itself with the Scrapy request's headers; what it loads with the browser's, and the crawler's
+            # User-Agent (as scrapy-playwright sends them)
+            sent = {**(await req.all_headers()), **(scrapy_headers if document else
+                                                    {k: v for k, v in scrapy_headers.items() if k == "user-agent"})}
+            response = await route.fetch(headers=sent)
             body = await response.body()
         except Exception:  # noqa: BLE001 - the page goes on as the browser would load it
             await route.fallback()
+            return
+        exchanges.append({"url": req.url, "method": req.method, "request_headers": sent,
+                          "request_body": req.post_data_buffer or b"", "status": response.status,
+                          "reason": response.status_text or None,
+                          "headers": [(h["name"], h["value"]) for h in response.headers_array],
+                          "body": body})
+        if not document:
+            await route.fulfill(response=response, body=body)
             return
         out = {k: v for k, v in response.headers.items() if k.lower() not in ("content-encoding", "content-length")}
         ctype = out.get("content-type", "")

@@ -19,7 +19,8 @@ from harvester.derived import DERIVED_IDS
 from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows
 from harvester.divisions import PROVINCES, province_code
 from harvester.export import (
-    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, PROVENANCE_COLUMNS, EXIT_EMPTY, ExportError, export_reports,
+    CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EVIDENCE_COLUMNS, PROVENANCE_COLUMNS, EXIT_EMPTY, ExportError,
+    export_reports,
     format_number, neutralise,
 )
 from harvester.report import parse_file
@@ -149,7 +150,8 @@ def test_wide_columns_and_values(filled, tmp_path):
     export_reports(filled, tmp_path)
     rows = read_csv(tmp_path / "reports_32.csv")
     header = rows[0]
-    assert header == SPEC_COLUMNS + list(DIVISION_COLUMNS) + list(PROVENANCE_COLUMNS) + list(DERIVED_IDS) + CELL_IDS
+    assert header == (SPEC_COLUMNS + list(DIVISION_COLUMNS) + list(PROVENANCE_COLUMNS) + list(EVIDENCE_COLUMNS)
+                      + list(DERIVED_IDS) + CELL_IDS)
     assert len(set(header)) == len(header) and all(len(r) == len(header) for r in rows)
     body = [dict(zip(header, r)) for r in rows[1:]]
     ha24 = next(r for r in body if r["agency"] == "淮安市人民政府" and r["year"] == "2024")

@@ -351,3 +351,33 @@ SITE_OUTCOMES = (
     "layout_changed", "error",
 )
 URL_ROLES = ("page", "document")
+
+
+class WarcCapture(Base):
+    """A WARC record the crawl wrote (harvester/warc.py): a response, revisit, resource or conversion record —
+    the evidence of what a URL answered, when; ``warc_file`` + ``offset`` + ``length`` find it on disk."""
+
+    __tablename__ = "warc_captures"
+    __table_args__ = (
+        Index("ix_warc_captures_uri", "uri"),
+        Index("ix_warc_captures_body_sha256", "body_sha256"),
+        Index("ix_warc_captures_payload_digest", "payload_digest"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), unique=True)    # WARC-Record-ID, <urn:uuid:…>
+    request_record_id: Mapped[str | None] = mapped_column(String(64))  # its request record
+    record_type: Mapped[str] = mapped_column(String(16))               # response | revisit | resource | conversion
+    profile: Mapped[str | None] = mapped_column(String(16))            # revisits: not_modified | identical
+    uri: Mapped[str] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(8))
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(Text)
+    captured_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)      # WARC-Date
+    warc_file: Mapped[str] = mapped_column(Text)                       # relative to the WARC directory
+    offset: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    payload_digest: Mapped[str | None] = mapped_column(String(80))     # sha256:<base32>, of the bytes as sent
+    body_sha256: Mapped[str | None] = mapped_column(String(64))        # hex, of the body the archive knows
+    refers_to: Mapped[str | None] = mapped_column(String(64))          # revisit/conversion: the earlier record
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)

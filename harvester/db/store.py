@@ -31,7 +31,8 @@ from sqlalchemy.engine import URL
 
 import harvester.report as report_parser
 from harvester.agencies import agency_key, normalize_agency_name
-from harvester.archive import Archive
+from harvester.archive import Archive  # noqa: F401 - the plain store WarcArchive extends
+from harvester.warc import PAYLOAD_TYPES, WarcArchive
 from harvester.divisions import lookup_division
 from harvester.report.model import Cell, Check, ParsedReport, Source
 
@@ -39,7 +40,7 @@ from .engine import make_engine, migrate, resolve_url, sqlite_path
 from .models import (
     SITE_OUTCOMES, URL_ROLES, Agency, CellRow, CheckRow, CrawlEvent, CrawlRun, Document, Report,
     RejectedRevision, ReportSection, ReportUrl, ReportVersion, Site, SiteApi, SiteColumn, SiteMute, SiteOutcome,
-    utcnow,
+    WarcCapture, utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,10 @@ class Store:
             self.applied_migrations = migrate(self.engine)
         else:
             self.applied_migrations = []
-        self.archive = Archive(self._archive_root(archive_root))
+        root = self._archive_root(archive_root)
+        # the WARC records of every fetch (harvester/warc.py); the archive reads its bytes from them
+        self.warc_dir = Path(os.environ.get("HARVESTER_WARC_DIR") or root / "warc").expanduser().resolve()
+        self.archive = WarcArchive(root, self.warc_dir, self)
 
     def _archive_root(self, archive_root) -> Path:
         if archive_root is None:
@@ -421,6 +425,77 @@ class Store:
     def read_document(self, sha256: str) -> bytes:
         """Archived bytes by SHA-256 (FileNotFoundError when not in the archive)."""
         return self.archive.get(sha256)
+
+    # ------------------------------------------------------------------ WARC captures
+
+    def add_captures(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Record WARC records just written (one fetch's response/revisit/resource/conversion records)."""
+        rows = [dict(r) for r in rows]
+        if not rows:
+            return
+        with self._write() as conn:
+            conn.execute(self._insert(WarcCapture), rows)
+
+    _CAPTURE_COLS = (WarcCapture.record_id, WarcCapture.record_type, WarcCapture.uri, WarcCapture.captured_at,
+                     WarcCapture.warc_file, WarcCapture.offset, WarcCapture.length, WarcCapture.payload_digest,
+                     WarcCapture.body_sha256, WarcCapture.http_status, WarcCapture.refers_to,
+                     WarcCapture.content_type)
+
+    def capture_holding(self, sha256: str) -> dict | None:
+        """The latest record whose payload is the bytes of ``sha256`` (a response, resource or conversion)."""
+        with self._read() as conn:
+            row = conn.execute(select(*self._CAPTURE_COLS)
+                               .where(WarcCapture.body_sha256 == sha256.lower(),
+                                      WarcCapture.record_type.in_(PAYLOAD_TYPES))
+                               .order_by(WarcCapture.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def latest_capture(self, uri: str) -> dict | None:
+        """The latest response (or revisit) of ``uri`` that answered with a body (200), for a 304's revisit."""
+        with self._read() as conn:
+            row = conn.execute(select(*self._CAPTURE_COLS)
+                               .where(WarcCapture.uri == uri, WarcCapture.http_status == 200,
+                                      WarcCapture.record_type.in_(("response", "revisit")))
+                               .order_by(WarcCapture.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def capture_by_digest(self, digest: str) -> dict | None:
+        """The latest response holding a payload of this digest (an identical payload is a revisit of it)."""
+        with self._read() as conn:
+            row = conn.execute(select(*self._CAPTURE_COLS)
+                               .where(WarcCapture.payload_digest == digest, WarcCapture.record_type == "response")
+                               .order_by(WarcCapture.id.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
+    def captures(self, *, run_id: int | None = None) -> list[dict]:
+        stmt = select(WarcCapture.__table__).order_by(WarcCapture.id)
+        if run_id is not None:
+            stmt = stmt.where(WarcCapture.run_id == run_id)
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    def first_captures(self, shas: Iterable[str]) -> dict[str, dict]:
+        """sha256 → the first record holding those bytes {record_id, captured_at, uri, warc_file}."""
+        shas = sorted(set(shas))
+        out: dict[str, dict] = {}
+        with self._read() as conn:
+            for i in range(0, len(shas), 500):
+                for r in conn.execute(select(WarcCapture.body_sha256, WarcCapture.record_id, WarcCapture.captured_at,
+                                             WarcCapture.uri, WarcCapture.warc_file)
+                                      .where(WarcCapture.body_sha256.in_(shas[i:i + 500]),
+                                             WarcCapture.record_type.in_(PAYLOAD_TYPES))
+                                      .order_by(WarcCapture.id.desc())).mappings():
+                    out[r["body_sha256"]] = dict(r)        # the last one written wins: ordered newest first
+        return out
+
+    def report_evidence(self, report_ids: Iterable[int] | None = None) -> dict[int, dict]:
+        """report id → its evidence (the report_evidence view): page and document WARC record ids and capture
+        times, and when a withdrawn report vanished."""
+        from sqlalchemy import text
+        with self._read() as conn:
+            rows = conn.execute(text("SELECT * FROM report_evidence")).mappings().all()
+        wanted = None if report_ids is None else set(report_ids)
+        return {r["report_id"]: dict(r) for r in rows if wanted is None or r["report_id"] in wanted}
 
     # ------------------------------------------------------------------ reports
 

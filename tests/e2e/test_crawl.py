@@ -166,7 +166,10 @@ def test_export_has_the_promised_shape(crawled):
             "publisher", "url", "document_url", "parse_status", "failed_checks", "imputed_cells",
             "agency_id", "report_id", "province_code", "city_code", "county_code", "division_status",
             "division_code", "site_id", "fetched_at", "document_sha256", "archive_path", "report_state", "revised_at",
-            "withdrawn_at", "withdrawn_reason", "parser_warnings", *DERIVED_IDS]
+            "withdrawn_at", "withdrawn_reason", "parser_warnings",
+            # the evidence in the web archive (README, Evidence)
+            "page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
+            "document_warc_file", "withdrawn_warc_record_id", *DERIVED_IDS]
     total = 0
     for name in files:
         raw = (out / name).read_bytes()
