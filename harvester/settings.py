@@ -20,6 +20,8 @@ HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES"
 # conditionally and skips reports already harvested; --refresh fetches everything in full, --verify
 # re-checks every known report (conditionally: a revision is re-parsed, a 404 marks it withdrawn)
 HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in ("1", "true", "yes", "on")
+# "disk": the frontier in Scrapy's disk queues (a JOBDIR of the run), "memory": Scrapy's memory queues
+HARVESTER_FRONTIER = os.environ.get("HARVESTER_FRONTIER", "disk").strip().lower()
 HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination
@@ -81,6 +83,9 @@ EXTENSIONS = {
 # obstacles (spiders/middlewares.py): Retry-After backoff, cookie loops, lying charsets, TLS → the other
 # scheme, redirects kept on the registry's domains
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt obeyed as Scrapy does, but kept with its validators for HARVESTER_ROBOTS_TTL hours (spiders/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.CachedRobotsTxtMiddleware": 100,
     "spiders.middlewares.SiteGuardMiddleware": 120,
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
     "spiders.middlewares.BackoffMiddleware": 560,
