@@ -22,6 +22,8 @@ HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES"
 HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in ("1", "true", "yes", "on")
 # "disk": the frontier in Scrapy's disk queues (a JOBDIR of the run), "memory": Scrapy's memory queues
 HARVESTER_FRONTIER = os.environ.get("HARVESTER_FRONTIER", "disk").strip().lower()
+# stop the crawl after this many seconds (0: no limit) — what is stored is kept; the next run picks up the rest
+CLOSESPIDER_TIMEOUT = float(os.environ.get("HARVESTER_TIME_LIMIT", "0") or 0)
 HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination

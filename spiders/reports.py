@@ -54,6 +54,7 @@ ATTACHMENT_BLOCKS = ("[class*=attach], [id*=attach], [class*=fujian], [id*=fujia
                      "[class*=appendix], [class*=file-list], [class*=download]")
 SUBCOLUMN_TEXT = re.compile(r"(?:镇|乡|街道|办事处|管委会|年报|年度报告|部门|乡镇|区县|县区)$|^(?:19|20)\d{2}年?(?:度)?$")
 REPORT_WORDS = re.compile(r"年报|年度报告")
+YEAR_FOLDER = re.compile(r"^((?:19|20)\d{2})\s*年?度?$")
 MAX_CANDIDATES = 8          # column candidates kept as evidence
 MAX_EVIDENCE_PAGES = 40     # pages described in the evidence (all are counted)
 
@@ -469,6 +470,7 @@ class ReportsSpider(scrapy.Spider):
         walk, rest = self._walk(sid, pages, reported, fresh)
         yield from self._requests_for(walk, adapter, column_meta, site, rest)
         listed = subcolumns = 0
+        years: list[tuple[int, str]] = []
         for item in items:
             if not self._on_site(site, item.url):
                 continue
@@ -498,8 +500,20 @@ class ReportsSpider(scrapy.Spider):
                 if (sid, item.url) not in self._columns:       # a sibling met again is not this page's child
                     subcolumns += 1
                     self._column_state(sid, item.url, column_meta).update(named=named, depth=depth + 1)
+                year = YEAR_FOLDER.match(item.title)
+                if year and self._economy(sid):      # year folders: newest first, walked like pages (below)
+                    years.append((int(year.group(1)), item.url))
+                    continue
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
                                      meta={**column_meta, "depth_in_column": depth + 1, "column_key": item.url})
+        years = sorted(set(years), reverse=True)
+        if years:
+            yield self._year_folder(years, {**column_meta, "depth_in_column": depth + 1})
+        elif meta.get("year_rest") and (fresh or not reported):    # this year brought something: the one before
+            yield self._year_folder([tuple(y) for y in meta["year_rest"]], column_meta)
+        elif meta.get("year_rest"):
+            st.walks_stopped += 1
+            st.pages_skipped += len(meta["year_rest"])
         self._visit(response, "column", adapter.name, len(items), listed)
         col = self._column_state(sid, key, column_meta)
         col["answered"] = True
@@ -524,6 +538,13 @@ class ReportsSpider(scrapy.Spider):
                 yield req
         if not api and depth == 0 and not fetches and not listed and not subcolumns:
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
+
+    def _year_folder(self, years: list[tuple[int, str]], meta: dict):
+        """The newest of a column's year folders (2024年度, 2023, …); on a nightly walk the next older one is asked
+        only when this one lists something new — a new report goes into the newest folders."""
+        (_y, url), rest = years[0], years[1:]
+        return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                              meta={**meta, "column_key": url, "year_rest": [list(y) for y in rest]})
 
     def _economy(self, sid: str) -> bool:
         """Walk a column page by page, stopping at the first page whose items are all known: an ordinary run of a
