@@ -24,6 +24,8 @@ HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in 
 HARVESTER_FRONTIER = os.environ.get("HARVESTER_FRONTIER", "disk").strip().lower()
 # stop the crawl after this many seconds (0: no limit) — what is stored is kept; the next run picks up the rest
 CLOSESPIDER_TIMEOUT = float(os.environ.get("HARVESTER_TIME_LIMIT", "0") or 0)
+# robots.txt is read from the archive for this many hours after it was fetched (spiders/robots.py)
+HARVESTER_ROBOTS_TTL = float(os.environ.get("HARVESTER_ROBOTS_TTL", "24") or 24)
 HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
 HARVESTER_MAX_LIST_PAGES = int(os.environ.get("HARVESTER_MAX_LIST_PAGES", "200"))  # per column, guards runaway pagination

@@ -973,6 +973,14 @@ def variant_world(seeds=range(30), families=FAMILIES, *, n: int | None = None, s
         pairs = [(families[i % len(families)], rng.randrange(1000)) for i in range(n)]
         seen: set = set()
         pairs = [p for p in pairs if not (p in seen or seen.add(p))]
+        if many:             # the scale world: exactly n sites (draws that repeat a site are drawn again)
+            i = n
+            while len(pairs) < min(n, 1000 * len(families)):
+                p = (families[i % len(families)], rng.randrange(1000))
+                i += 1
+                if p not in seen:
+                    seen.add(p)
+                    pairs.append(p)
     else:
         pairs = [(f, s) for s in seeds for f in families]
     sites, reports, noise = [], [], []
