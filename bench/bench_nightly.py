@@ -3,7 +3,7 @@ on the default simulated world (every CMS family: TRS, Hanweb jpaas / data proxy
 a script-built list) and on the variant portals (harvester/devportal/variants.py: every family, every list
 delivery — links, inline data, XHR/JSON APIs, a browser-captured endpoint, iframes, POST forms).
 
-    .venv/bin/python bench/bench_nightly.py [--seeds 4] [--world default|variants|both]
+    .venv/bin/python bench/bench_nightly.py [--seeds 3] [--world default|variants|both]
 
 Prints per night: requests (by what they asked for: robots.txt, list page, API, report page, document), how
 many answered 304, list pages whose items were all known (the walk stopped there), reports parsed, and — after
@@ -84,7 +84,7 @@ def nights(world_old, world_new, label: str) -> dict:
                 if os.environ.get("BENCH_SHOW"):
                     for r in log:
                         print(f"    [{name}] {r.site_id} {r.method} {r.path[:90]} {r.status} {role_of(running, r)}")
-                out[name] = {"wall": wall, "requests": len(log), "by_role": Counter(role_of(running, r) for r in log),
+                out[name] = {"wall": wall, "requests": len(log), "per_site": Counter(r.site_id for r in log), "by_role": Counter(role_of(running, r) for r in log),
                              "not_modified": sum(r.status == 304 for r in log), "counts": got["counts"],
                              "expected": expected, "stored": got["stored"]}
     finally:
@@ -100,6 +100,17 @@ def nights(world_old, world_new, label: str) -> dict:
               f"{n['not_modified']} answered 304; lists known from a page: {c.get('walks_stopped', 0)}, "
               f"list pages not asked: {c.get('list_pages_skipped', 0)}; reports new {c.get('reports_new', 0)}, "
               f"updated {c.get('reports_updated', 0)}, revised {c.get('reports_revised', 0)}")
+    publishing = getattr(world_new, "expect", None)
+    if publishing:           # variant worlds: the sites that publish apart from those that yield nothing
+        ok = {sid for sid, e in publishing.items() if e == "ok"}
+        for name in ("first", "unchanged"):
+            out[name]["ok_requests"] = sum(out[name]["per_site"][sid] for sid in ok)
+        u = out["unchanged"]
+        print(f"  sites that publish ({len(ok)}): unchanged night {u['ok_requests']} requests = "
+              f"{100 * u['ok_requests'] / max(1, first['ok_requests']):.1f} % of their first crawl "
+              f"({first['ok_requests']}), at most {max(u['per_site'][sid] for sid in ok)} a site; the "
+              f"{len(publishing) - len(ok)} sites that yield nothing (dead, no column, empty column): "
+              f"{u['requests'] - u['ok_requests']} requests (looked for from the start page every night)")
     new = out["new reports"]["expected"] - first["expected"]
     found = new & out["new reports"]["stored"]
     print(f"  new reports found by the nightly: {len(found)} of {len(new)}; all reports stored: "
@@ -109,7 +120,7 @@ def nights(world_old, world_new, label: str) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, default=4, help="variant seeds per family")
+    ap.add_argument("--seeds", type=int, default=3, help="variant seeds per family")
     ap.add_argument("--world", choices=("default", "variants", "both"), default="both")
     args = ap.parse_args()
     if args.world in ("default", "both"):
@@ -118,8 +129,8 @@ def main() -> None:
     if args.world in ("variants", "both"):
         from harvester.devportal.variants import variant_world
         seeds = range(args.seeds)
-        nights(variant_world(seeds, hold_back=1), variant_world(seeds),
-               f"variant portals ({args.seeds} seeds x 5 families)")
+        nights(variant_world(seeds, hold_back=1, many=True), variant_world(seeds, many=True),
+               f"variant portals ({args.seeds} seeds x 5 families, ~20 reports a site)")
 
 
 if __name__ == "__main__":

@@ -213,6 +213,7 @@ class CrawlContext:
         self._listed: dict[str, set] = {}
         self._checked: dict[str, dict] = {}
         self.failed_urls: dict[str, set] = {}
+        self._fetched: dict[str, set] = {}
         # distributed mode (harvester/distributed.py): called with this worker's stats when the run finishes;
         # returns the whole job's merged stats (the job's last worker) or None (another worker records them)
         self.merge_stats = None
@@ -237,6 +238,10 @@ class CrawlContext:
         """(item key, URL) of the report items the site's list pages showed in this run."""
         return self._listed.setdefault(site_id, set())
 
+    def fetched(self, site_id: str, *urls: str) -> None:
+        """A listed item's page or document was answered in this run (whatever came of it)."""
+        self._fetched.setdefault(site_id, set()).update(u for u in urls if u)
+
     def column_checked(self, site_id: str, column: str, changed: bool) -> None:
         if column:
             cols = self._checked.setdefault(site_id, {})
@@ -248,8 +253,12 @@ class CrawlContext:
 
         listed = self._listed.pop(site_id, set())
         if listed:
+            # known from now on: items harvested before or answered in this run — not those whose fetch failed,
+            # nor those still queued when the run stopped (a time limit, a shutdown): the next run asks for them
             failed = self.store.failed_report_urls(site_id) | self.failed_urls.pop(site_id, set())
-            self.store.record_listed(site_id, {k for k, url in listed if url not in failed}, self.run_id)
+            settled = self.memory(site_id)["harvested"] | self._fetched.pop(site_id, set())
+            self.store.record_listed(site_id, {k for k, url in listed if url in settled and url not in failed},
+                                     self.run_id)
         checked = self._checked.pop(site_id, {})
         if checked and outcome == OK:
             sched = self.schedules()

@@ -551,19 +551,19 @@ class ReportsSpider(scrapy.Spider):
         site an earlier run listed (never --verify or --refresh, which walk every page)."""
         if self.ctx.verify or self.ctx.refresh:
             return False
-        mem = self.ctx.memory(sid)
-        return bool(mem.get("listed") or mem["harvested"])
+        # items are remembered when a run finishes: a run killed half-way (resumed now) leaves none, and the
+        # resumed run walks every page
+        return bool(self.ctx.memory(sid).get("listed"))
 
     def _note_items(self, sid: str, meta: dict, reported: list) -> int:
-        """Remember the report items a list page shows; how many of them no earlier run listed (by URL and title;
-        before any item was remembered, a harvested URL counts as known)."""
-        mem = self.ctx.memory(sid)
-        known, harvested = mem.get("listed") or set(), mem["harvested"]
+        """Remember the report items a list page shows; how many of them no earlier finished run listed (by URL
+        and title)."""
+        known = self.ctx.memory(sid).get("listed") or set()
         fresh = 0
         for item in reported:
             key = item_key(item.url, item.title)
             self.ctx.listed_now(sid).add((key, item.url))
-            if key not in known and (known or item.url not in harvested):
+            if key not in known:
                 fresh += 1
         self.ctx.column_checked(sid, meta.get("column_entry") or meta.get("column_key") or "", fresh > 0)
         return fresh
@@ -577,7 +577,7 @@ class ReportsSpider(scrapy.Spider):
         st = self.ctx.site(sid)
         if reported and not fresh:
             st.walks_stopped += 1
-            st.known_items = len(self.ctx.memory(sid).get("listed") or ()) or len(self.ctx.memory(sid)["harvested"])
+            st.known_items = len(self.ctx.memory(sid).get("listed") or ())
             st.pages_skipped += len(pages)
             return [], {}
         groups: dict[tuple, list[Fetch]] = {}
@@ -650,6 +650,7 @@ class ReportsSpider(scrapy.Spider):
 
     # ---- detail page and its attachments ---------------------------------------------------------
     def parse_detail(self, response):
+        self.ctx.fetched(response.meta["site_id"], response.url, *response.meta.get("redirect_urls", ()))
         if response.status < 300 and not isinstance(response, scrapy.http.TextResponse):
             yield from self._linked_document(response)       # the list item links the file itself
             return
@@ -715,6 +716,8 @@ class ReportsSpider(scrapy.Spider):
     def parse_attachment(self, response):
         report: ReportItem = response.meta["report"]
         role = response.meta["role"]
+        if role == "document":
+            self.ctx.fetched(report.site_id, response.url, *response.meta.get("redirect_urls", ()))
         f = Fetched(url=response.url, role=role, status=response.status, body=response.body,
                     content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
                     last_modified=_header(response, "Last-Modified"), link_text=response.meta.get("link_text", ""),
