@@ -22,6 +22,8 @@ bench: setup
 	$(BIN)/python bench/bench_formats.py
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_variants.py
+	$(BIN)/python bench/bench_nightly.py
+	$(BIN)/python bench/bench_scale.py --sites 100
 
 clean:
 	rm -rf $(VENV) data/harvester.db* data/archive exports .pytest_cache
