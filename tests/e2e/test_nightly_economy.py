@@ -19,11 +19,27 @@ import pytest
 
 from harvester.db.store import normalize_name
 from harvester.devportal.server import OUTSIDE, start_world, write_registry
-from harvester.devportal.variants import FAMILIES, variant_world
+from harvester.devportal.variants import FAMILIES, held_back_day, variant_site, variant_world
 
 from crawlhelp import query, run_cli, snapshot
 
 SEEDS = range(3)
+CAPTURED = ("scripted", 16)      # a list only an external script fetches: a browser finds its API once
+
+
+def world(hold_back: int = 0):
+    """3 seeds of every family, and a site whose list API only a rendering reveals (captured, then asked over
+    HTTP: site_apis) — as it was before each site's newest publishing day (`hold_back=1`) or today."""
+    w = variant_world(SEEDS, hold_back=hold_back, many=True)
+    day = held_back_day(*CAPTURED, hold_back, True) if hold_back else None
+    vs = variant_site(*CAPTURED, len(w.sites), as_of=day, many=True)
+    sid = vs.site.site_id
+    w.sites.append(vs.site)
+    w.reports += vs.reports
+    w.noise += vs.noise
+    w.draws[sid], w.expect[sid] = vs.draw, vs.expect
+    w.browser.add(sid)
+    return w
 
 
 def _role(running, r) -> str:
@@ -46,7 +62,7 @@ def _expected(running):
 @pytest.fixture(scope="module")
 def nights(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("economy")
-    earlier = variant_world(SEEDS, hold_back=1, many=True)
+    earlier = world(hold_back=1)
     running = start_world(earlier, port=0)
     try:
         registry = write_registry(running, tmp / "sites.csv")
@@ -67,7 +83,7 @@ def nights(tmp_path_factory):
 
         night("first")
         night("unchanged")
-        running.swap(variant_world(SEEDS, many=True))
+        running.swap(world())
         night("new")
         out["ok_sites"] = {sid for sid, e in earlier.expect.items() if e == "ok"}
         out["night"] = night
@@ -86,6 +102,19 @@ def test_every_family_gets_new_reports_and_the_nightly_finds_them_all(nights):
     # nothing re-parsed: the reports of the first night keep their parse
     old = {k: v for k, v in nights["new"]["parsed_at"].items() if k in nights["first"]["parsed_at"]}
     assert old == nights["first"]["parsed_at"]
+
+
+def test_the_captured_api_is_asked_over_http_and_its_new_reports_found(nights):
+    sid = "%s%03d" % CAPTURED
+    db = nights["db"]
+    assert query(db, "SELECT COUNT(*) FROM site_apis WHERE site_id = :s", s=sid)[0][0] >= 1
+    for night in ("unchanged", "new"):
+        log = [r for r in nights[night]["log"] if r.site_id == sid]
+        assert any(r.path.startswith("/api/") for r in log), night
+    rendered = query(db, "SELECT run_id FROM crawl_events WHERE kind = 'rendered' AND site_id = :s", s=sid)
+    assert {run for (run,) in rendered} == {1}                   # the browser once, on the first night
+    new = {k for k, site in nights["new"]["expected"].items() if site == sid} - set(nights["first"]["expected"])
+    assert new and new <= nights["new"]["stored"]
 
 
 def test_an_unchanged_night_costs_at_most_five_percent_and_parses_nothing(nights):
