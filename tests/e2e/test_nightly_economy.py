@@ -141,7 +141,7 @@ def test_an_unchanged_night_costs_at_most_five_percent_and_parses_nothing(nights
     # the site whose list API a rendering revealed asks its column page and the remembered API (not yet two)
     assert per_site[captured] <= 4, [(r.method, r.path, r.status) for r in second if r.site_id == captured]
     answered = second
-    cheap = [r for r in answered if r.status == 304 or _role(nights["running"], r) in ("api", "static")]
+    cheap = [r for r in answered if r.status == 304 or _role(nights["running"], r) == "api"]
     assert len(cheap) >= 0.95 * len(answered), Counter((r.site_id, r.path, r.status) for r in answered
                                                         if r not in cheap)
 
