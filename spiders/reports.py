@@ -536,7 +536,8 @@ class ReportsSpider(scrapy.Spider):
                                "a report column that lists no report over HTTP")
             if req is not None:
                 yield req
-        if not api and depth == 0 and not fetches and not listed and not subcolumns:
+        if not api and depth == 0 and not fetches and not listed and not subcolumns \
+                and key not in self._api_columns.get(sid, ()):   # (a column whose remembered API lists it)
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
 
     def _year_folder(self, years: list[tuple[int, str]], meta: dict):
