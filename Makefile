@@ -23,6 +23,8 @@ bench: setup
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_variants.py
 	$(BIN)/python bench/bench_warc.py
+	$(BIN)/python bench/bench_nightly.py
+	$(BIN)/python bench/bench_scale.py --sites 100
 
 clean:
 	rm -rf $(VENV) .venv-replay data/harvester.db* data/archive exports .pytest_cache

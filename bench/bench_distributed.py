@@ -2,7 +2,11 @@
 workers sharing a Redis frontier (`harvester crawl --distributed`), each into a fresh PostgreSQL database.
 
     .venv/bin/python bench/bench_distributed.py [--latency 0.3] [--workers 1,2] [--per-domain 2] [--delay 0]
-        [--redis redis://127.0.0.1:6379/12] [--pg postgresql://root@127.0.0.1:5432/test]
+        [--redis redis://127.0.0.1:6379/12] [--pg postgresql://root@127.0.0.1:5432/test] [--scale N]
+
+`--scale N` crawls N variant portals of the scale world (harvester/devportal/variants.py, ~20 reports a site)
+instead of the default world: `--scale 100 --latency 0.2 --workers 1,2,4` is the latency-bound world of the
+scale question.
 
 Every site of the world answers each request `--latency` seconds late (the devportal's `latency` fault), as
 distant government servers do: a crawl is bound by waiting, not by CPU, and by the per-domain politeness
@@ -86,9 +90,15 @@ def main() -> None:
     ap.add_argument("--delay", default="0", help="HARVESTER_DOWNLOAD_DELAY of each worker")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     ap.add_argument("--pg", default="postgresql://root@127.0.0.1:5432/test", help="admin URL (creates databases)")
+    ap.add_argument("--scale", type=int, default=0,
+                    help="N variant portals of the scale world (~20 reports a site) instead of the default world")
     args = ap.parse_args()
 
-    world = build_world()
+    if args.scale:
+        from harvester.devportal.variants import variant_world
+        world = variant_world(n=args.scale, seed=7, many=True)
+    else:
+        world = build_world()
     for site in world.sites:
         site.faults.add("latency")
         site.fault_state["latency"] = args.latency

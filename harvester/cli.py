@@ -78,6 +78,13 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
     s.set("LOG_LEVEL", log_level, priority="cmdline")
     for key, value in (overrides or {}).items():
         s.set(key, value, priority="cmdline")
+    frontier = None
+    if s.get("HARVESTER_FRONTIER") == "disk" and not s.get("JOBDIR") and not s.get("HARVESTER_DISTRIBUTED"):
+        # the crawl's frontier in Scrapy's disk queues (memory does not grow with the sites queued): a directory
+        # of this run only — a JOBDIR kept would also keep its dupefilter, and the next night would fetch nothing
+        import tempfile
+        frontier = tempfile.TemporaryDirectory(prefix="harvester-frontier-")
+        s.set("JOBDIR", frontier.name, priority="cmdline")
     handler = None
     if log_file:            # a rotating file (a nightly job runs for years), not Scrapy's ever-growing LOG_FILE
         handler = rotating_log_handler(log_file, s)
@@ -88,7 +95,11 @@ def run_crawl(*, sites: str, db_url: str, only: tuple[str, ...] = (), log_level:
         logging.root.setLevel(logging.NOTSET)
     crawler = process.create_crawler("reports")
     process.crawl(crawler)
-    process.start()
+    try:
+        process.start()
+    finally:
+        if frontier is not None:
+            frontier.cleanup()
     ctx = getattr(crawler, "harvester_context", None)
     if ctx is None:
         raise click.ClickException("the crawl did not start (see the log)")
@@ -311,9 +322,12 @@ def health(db_url, sites, show_all, as_json):
     \b
     From the run history in the database, for the sites of the current registry only: each site's latest
     outcome and reason, how many runs in a row it has failed, when it last worked, how many reports are stored
-    for it, re-fetched documents rejected because they parse worse than the current one, and the evidence of
-    its latest run — with what to do next. A muted site (`harvester mute`) is shown as muted and does not
-    count until its mute expires.
+    for it, re-fetched documents rejected because they parse worse than the current one, the evidence of
+    its latest run (pages visited and what each listed, renders, captured browser calls, column candidates)
+    — with what to do next — and each report column's revisit schedule (nightly, or every N nights when
+    unchanged for months; always nightly 1 Jan – 31 Mar). A site whose crawl finds nothing — or half or fewer
+    of the reports — where an earlier run found them is `layout_changed`: the alarm for a broken spider.
+    A muted site (`harvester mute`) is shown as muted and does not count until its mute expires.
 
     \b
     Examples:
@@ -354,6 +368,11 @@ def health(db_url, sites, show_all, as_json):
                     click.echo(f"    | {line}")
                 if r["hint"]:
                     click.echo(f"    → what to do: {r['hint']}")
+            for c in r.get("columns") or []:
+                every = "nightly" if (c["interval_nights"] or 1) <= 1 else f"every {c['interval_nights']:g} nights"
+                click.echo(f"    column {c['url']}: {every}, {c['changes']} changes in {c['checks']} checks, "
+                           f"last changed {(c['last_changed_at'] or '-')[:10]}, "
+                           f"{'due' if c['due'] else 'next due ' + (c['next_due_at'] or '-')[:16]}")
         muted = sum(1 for r in rows if r["muted"])
         if muted:
             click.echo(f"({muted} muted)")

@@ -64,6 +64,9 @@ class SiteStats:
     known_listed: int = 0              # reports listed that were harvested before (not fetched again)
     not_modified: int = 0              # 304s answered from the archive
     withdrawn: int = 0                 # known reports gone from the site (verifying run)
+    walks_stopped: int = 0             # list pages whose items were all known: the walk of the list ended there
+    pages_skipped: int = 0             # … and the list pages after them not asked
+    known_items: int = 0               # report items earlier runs listed (a stopped walk lists only its first pages)
     # evidence of what was tried (lists of small dicts: distributed workers' lists are joined)
     pages_visited: int = 0             # entry and column pages answered (or failing)
     pages: list = field(default_factory=list)        # the first of them: url, role, via, adapter, items, reports
@@ -75,7 +78,10 @@ class SiteStats:
 
     @property
     def reports_listed(self) -> int:
-        return self.report_items + self.known_listed
+        """Report pages listed; a walk that stopped at a page of known items vouches for the items of the pages
+        it did not ask (they were listed before): the layout is unchanged."""
+        walked = self.report_items + self.known_listed
+        return max(walked, self.known_items) if self.walks_stopped else walked
 
     def as_dict(self) -> dict:
         """Every field (published by distributed workers and summed: harvester/distributed.py merge_stats)."""
@@ -121,6 +127,8 @@ class SiteStats:
             extra.append(f"{self.known_listed} harvested before")
         if self.not_modified:
             extra.append(f"{self.not_modified} pages not modified")
+        if self.walks_stopped:
+            extra.append(f"{self.walks_stopped} lists known from their first pages")
         if self.reports["revised"]:
             extra.append(f"{self.reports['revised']} revised")
         if self.withdrawn:
@@ -202,12 +210,62 @@ class CrawlContext:
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.evidence: dict[str, dict] = {}
         self.closed = False
+        self._schedules: dict | None = None
+        self.deferred: dict[str, object] = {}          # sites not due this run → when they are due
+        self._listed: dict[str, set] = {}
+        self._checked: dict[str, dict] = {}
+        self.failed_urls: dict[str, set] = {}
+        self._fetched: dict[str, set] = {}
         # distributed mode (harvester/distributed.py): called with this worker's stats when the run finishes;
         # returns the whole job's merged stats (the job's last worker) or None (another worker records them)
         self.merge_stats = None
 
     def site(self, site_id: str) -> SiteStats:
         return self.stats.setdefault(site_id, SiteStats())
+
+    # ---- nightly economy: items listed, columns checked, sites not due (harvester/revisit.py) ------------
+    def schedules(self) -> dict:
+        """(site, column) → revisit schedule of every column, read once per run."""
+        if self._schedules is None:
+            self._schedules = self.store.column_schedules()
+        return self._schedules
+
+    def defer(self, site_id: str, schedules: list) -> None:
+        """A site none of whose columns is due: not crawled in this run (no outcome recorded; its last stands)."""
+        self.stats.pop(site_id, None)
+        self.deferred[site_id] = min((s["next_due_at"] for s in schedules if s and s.get("next_due_at")),
+                                     default=None)
+
+    def listed_now(self, site_id: str) -> set:
+        """(item key, URL) of the report items the site's list pages showed in this run."""
+        return self._listed.setdefault(site_id, set())
+
+    def fetched(self, site_id: str, *urls: str) -> None:
+        """A listed item's page or document was answered in this run (whatever came of it)."""
+        self._fetched.setdefault(site_id, set()).update(u for u in urls if u)
+
+    def column_checked(self, site_id: str, column: str, changed: bool) -> None:
+        if column:
+            cols = self._checked.setdefault(site_id, {})
+            cols[column] = cols.get(column, False) or changed
+
+    def _record_economy(self, site_id: str, outcome: str) -> None:
+        """Items listed (except those whose report could not be fetched: tried again) and column schedules."""
+        from harvester import revisit
+
+        listed = self._listed.pop(site_id, set())
+        if listed:
+            # known from now on: items harvested before or answered in this run — not those whose fetch failed,
+            # nor those still queued when the run stopped (a time limit, a shutdown): the next run asks for them
+            failed = self.store.failed_report_urls(site_id) | self.failed_urls.pop(site_id, set())
+            settled = self.memory(site_id)["harvested"] | self._fetched.pop(site_id, set())
+            self.store.record_listed(site_id, {k for k, url in listed if url in settled and url not in failed},
+                                     self.run_id)
+        checked = self._checked.pop(site_id, {})
+        if checked and outcome == OK:
+            sched = self.schedules()
+            self.store.save_column_schedules(site_id, {url: revisit.after_check(sched.get((site_id, url)), changed)
+                                                       for url, changed in checked.items()})
 
     def memory(self, site_id: str) -> dict:
         """What earlier runs learnt of the site (Store.crawl_memory), read once per run; empty on --refresh."""
@@ -289,6 +347,8 @@ class CrawlContext:
                 self.store.record_columns(sid, st.column_roots, self.run_id)
             if outcome == OK and (st.apis or st.column_roots):
                 self.store.record_apis(sid, st.apis, self.run_id)
+        for sid in sorted(set(self._listed) | set(self._checked)):   # this worker's items and checks
+            self._record_economy(sid, self.outcomes.get(sid, (OK, ""))[0])
         counts = {"sites": len(self.stats), "outcomes": dict(totals),
                   "reports_found": sum(s.report_items for s in self.stats.values()),
                   "reports_new": sum(s.reports["new"] for s in self.stats.values()),
@@ -299,6 +359,9 @@ class CrawlContext:
                   "reports_withdrawn": sum(s.withdrawn for s in self.stats.values()),
                   "reports_known": sum(s.known_listed for s in self.stats.values()),
                   "not_modified": sum(s.not_modified for s in self.stats.values()),
+                  "walks_stopped": sum(s.walks_stopped for s in self.stats.values()),
+                  "list_pages_skipped": sum(s.pages_skipped for s in self.stats.values()),
+                  "sites_not_due": len(self.deferred),
                   "requests": sum(s.requests for s in self.stats.values()),
                   "problems": sum(s.problems for s in self.stats.values()),
                   "renders": sum(s.rendered for s in self.stats.values()),

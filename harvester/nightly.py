@@ -8,7 +8,8 @@ is our spider — the nightly job exits non-zero for that.
 
 `health(store)` lists the sites that need a person: latest outcome blocked, no report column, no reports,
 layout changed (and unreachable or robots-disallowed), or no report stored at all — with how many runs in a
-row they have failed, when they last worked, and the evidence of the latest run (what was tried).
+row they have failed, when they last worked, and the evidence of the latest run (what was tried) — and the
+revisit schedule of each report column (harvester/revisit.py): nights between checks, last change, next due.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from harvester import revisit
 from harvester.crawlrun import evidence_lines
-from harvester.db.models import CrawlEvent, CrawlRun, Report, ReportVersion, Site, SiteOutcome
+from harvester.db.models import ColumnSchedule, CrawlEvent, CrawlRun, Report, ReportVersion, Site, SiteOutcome
 
 FAILING = ("unreachable", "no_report_column", "no_reports", "blocked", "robots_disallowed", "layout_changed", "error")
 HEALTH_PROBLEMS = ("blocked", "layout_changed", "no_reports", "no_report_column", "unreachable",
@@ -222,6 +224,13 @@ def health(store, registry: list[str] | None = None, *, today=None) -> list[dict
                               .order_by(SiteOutcome.run_id.desc())):
             history[r.site_id].append(r)
         reports = dict(conn.execute(select(Report.site_id, func.count()).group_by(Report.site_id)).all())
+        columns: dict[str, list] = defaultdict(list)
+        for r in conn.execute(select(ColumnSchedule.__table__).order_by(ColumnSchedule.site_id, ColumnSchedule.url)):
+            columns[r.site_id].append({
+                "url": r.url, "checks": r.checks, "changes": r.changes, "interval_nights": r.interval_days,
+                "last_checked_at": _iso(r.last_checked_at), "last_changed_at": _iso(r.last_changed_at),
+                "next_due_at": _iso(r.next_due_at), "due": revisit.is_due({"interval_days": r.interval_days,
+                                                                           "next_due_at": r.next_due_at})})
     rejected: dict[str, list] = defaultdict(list)
     for r in store.rejected_revisions(open_only=True):
         rejected[r["site_id"]].append({"report_id": r["report_id"], "agency": r["agency"], "year": r["year"],
@@ -257,5 +266,6 @@ def health(store, registry: list[str] | None = None, *, today=None) -> list[dict
                     "reports_stored": stored, "problem": problem and muted is None, "muted": muted,
                     "rejected_revisions": rejected.get(sid, []),
                     "hint": hint(kind) if problem else "",
-                    "evidence": latest.evidence if latest is not None else None})
+                    "evidence": latest.evidence if latest is not None else None,
+                    "columns": columns.get(sid, [])})
     return out

@@ -20,6 +20,12 @@ HARVESTER_MAX_DOCUMENT_BYTES = int(os.environ.get("HARVESTER_MAX_DOCUMENT_BYTES"
 # conditionally and skips reports already harvested; --refresh fetches everything in full, --verify
 # re-checks every known report (conditionally: a revision is re-parsed, a 404 marks it withdrawn)
 HARVESTER_REFRESH = os.environ.get("HARVESTER_REFRESH", "0").strip().lower() in ("1", "true", "yes", "on")
+# "disk": the frontier in Scrapy's disk queues (a JOBDIR of the run), "memory": Scrapy's memory queues
+HARVESTER_FRONTIER = os.environ.get("HARVESTER_FRONTIER", "disk").strip().lower()
+# stop the crawl after this many seconds (0: no limit) — what is stored is kept; the next run picks up the rest
+CLOSESPIDER_TIMEOUT = float(os.environ.get("HARVESTER_TIME_LIMIT", "0") or 0)
+# robots.txt is read from the archive for this many hours after it was fetched (spiders/robots.py)
+HARVESTER_ROBOTS_TTL = float(os.environ.get("HARVESTER_ROBOTS_TTL", "24") or 24)
 HARVESTER_VERIFY = os.environ.get("HARVESTER_VERIFY", "0").strip().lower() in ("1", "true", "yes", "on")
 HARVESTER_JOB = os.environ.get("HARVESTER_JOB", "")     # distributed job name (workers of one job share a frontier)
 # web-archive evidence (spiders/warcmw.py): WARC/1.1 records of every fetch, in <archive>/warc/ unless
@@ -96,6 +102,9 @@ EXTENSIONS = {
 # obstacles (spiders/middlewares.py): Retry-After backoff, cookie loops, lying charsets, TLS → the other
 # scheme, redirects kept on the registry's domains
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt obeyed as Scrapy does, but kept with its validators for HARVESTER_ROBOTS_TTL hours (spiders/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.robots.CachedRobotsTxtMiddleware": 100,
     "spiders.middlewares.SiteGuardMiddleware": 120,
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
     "spiders.middlewares.BackoffMiddleware": 560,

@@ -362,6 +362,8 @@ class ConditionalRequestMiddleware:
         return crawl_context(self.crawler).memory(sid)["validators"].get(request.url.split("#")[0])
 
     def process_request(self, request, spider=None):
+        if "robots_site_id" in request.meta:         # robots.txt carries its own validators (spiders/robots.py)
+            return None
         # a redirect's request is a copy of the one redirected: its validators and flag are not this URL's
         request.meta.pop("not_modified", None)
         for h in (b"If-None-Match", b"If-Modified-Since"):

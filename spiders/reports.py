@@ -25,8 +25,10 @@ loops) make the site `blocked`, soft 404s are not reports.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
+from dataclasses import asdict
 from urllib.parse import urlsplit
 
 import scrapy
@@ -35,6 +37,7 @@ from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, Download
                                DownloadTimeoutError, IgnoreRequest)
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
+from harvester import revisit
 from harvester.crawlrun import crawl_context
 from harvester.extract.metadata import meta_from_html
 from harvester.items import Fetched, ReportItem
@@ -51,6 +54,7 @@ ATTACHMENT_BLOCKS = ("[class*=attach], [id*=attach], [class*=fujian], [id*=fujia
                      "[class*=appendix], [class*=file-list], [class*=download]")
 SUBCOLUMN_TEXT = re.compile(r"(?:镇|乡|街道|办事处|管委会|年报|年度报告|部门|乡镇|区县|县区)$|^(?:19|20)\d{2}年?(?:度)?$")
 REPORT_WORDS = re.compile(r"年报|年度报告")
+YEAR_FOLDER = re.compile(r"^((?:19|20)\d{2})\s*年?度?$")
 MAX_CANDIDATES = 8          # column candidates kept as evidence
 MAX_EVIDENCE_PAGES = 40     # pages described in the evidence (all are counted)
 
@@ -96,6 +100,18 @@ COLUMN_KEYS = ("site_id", "role", "depth_in_column", "column_root", "fragment", 
                "conditional", "column_key")
 
 
+def item_key(url: str, title: str) -> str:
+    """What identifies a list item across runs: its URL and its title (a retitled item is a new one)."""
+    return hashlib.sha1(f"{url.split('#')[0]}\n{norm_title(title)}".encode("utf-8")).hexdigest()
+
+
+def _walk_group(f: Fetch) -> tuple:
+    """Which list a page request belongs to (pages of one list are walked one after another): an API's kind and
+    category or proxy, or the plain pages of the column."""
+    st = f.state or {}
+    return (st.get("kind") or "", str(st.get("catid") or ""), st.get("proxy") or "", st.get("endpoint") or "")
+
+
 def _column_meta(meta: dict) -> dict:
     return {k: meta[k] for k in COLUMN_KEYS if k in meta}
 
@@ -121,10 +137,15 @@ class ReportsSpider(scrapy.Spider):
     async def start(self):
         """Each site from the report columns an earlier run found (conditional requests), else from its
         start page."""
+        schedules = self.ctx.schedules()
         for site in self.ctx.sites.values():
             columns = self.ctx.memory(site.site_id)["columns"]
             if not columns:
                 yield self._entry_request(site)
+                continue
+            if not (self.ctx.verify or self.ctx.refresh) and not any(
+                    revisit.is_due(schedules.get((site.site_id, url))) for url in columns):
+                self.ctx.defer(site.site_id, [schedules.get((site.site_id, u)) for u in columns])
                 continue
             st = self.ctx.site(site.site_id)
             st.from_memory = True
@@ -302,12 +323,17 @@ class ReportsSpider(scrapy.Spider):
         st.candidates.sort(key=lambda c: -c["score"])
         del st.candidates[MAX_CANDIDATES:]
 
-    def _requests_for(self, fetches: list[Fetch], adapter, meta: dict, site) -> list:
+    def _requests_for(self, fetches: list[Fetch], adapter, meta: dict, site, rest: dict | None = None) -> list:
+        """Requests for the fetches; `rest` (id of a fetch → the fetches after it) is what a page-by-page walk
+        asks next when that page brings something new."""
         out = []
         for f in fetches:
             if not self._on_site(site, f.url):
                 continue
             m = {**meta, "list_page": True}
+            m.pop("walk_rest", None)
+            if rest and rest.get(id(f)):
+                m["walk_rest"] = [asdict(g) for g in rest[id(f)]]
             if f.state:
                 m["adapter_state"] = f.state
                 m["platform"] = adapter.name
@@ -402,8 +428,12 @@ class ReportsSpider(scrapy.Spider):
             if meta.get("column_entry") and meta.get("depth_in_column", 0) == 0:
                 st.column_roots.add(meta["column_entry"])
         fetches = [f for f in adapter.page_requests(response) if f.url != response.url or f.method != "GET"]
+        carried = [Fetch(**d) for d in meta.get("walk_rest") or []]
+        if carried:               # a page of a page-by-page walk: the pages after it, and any it names itself
+            seen = {(f.method, f.url, f.body) for f in carried}
+            fetches = carried + [f for f in fetches if (f.method, f.url, f.body) not in seen]
         fetches = fetches[: self.settings.getint("HARVESTER_MAX_LIST_PAGES", 200)]
-        yield from self._requests_for(fetches, adapter, column_meta, site)
+        pages = list(fetches)     # the column's other pages: asked below, once this page's items are known
         root, depth = meta.get("column_root", ""), meta.get("depth_in_column", 0)
         page_set = {f.url for f in fetches}
         items = adapter.list_items(response)
@@ -435,7 +465,12 @@ class ReportsSpider(scrapy.Spider):
                 self._visit(response, "column", adapter.name, len(items), 0)
                 yield req
                 return
+        reported = [i for i in items if self._on_site(site, i.url) and is_report_title(i.title)]
+        fresh = self._note_items(sid, meta, reported)
+        walk, rest = self._walk(sid, pages, reported, fresh)
+        yield from self._requests_for(walk, adapter, column_meta, site, rest)
         listed = subcolumns = 0
+        years: list[tuple[int, str]] = []
         for item in items:
             if not self._on_site(site, item.url):
                 continue
@@ -465,8 +500,20 @@ class ReportsSpider(scrapy.Spider):
                 if (sid, item.url) not in self._columns:       # a sibling met again is not this page's child
                     subcolumns += 1
                     self._column_state(sid, item.url, column_meta).update(named=named, depth=depth + 1)
+                year = YEAR_FOLDER.match(item.title)
+                if year and self._economy(sid):      # year folders: newest first, walked like pages (below)
+                    years.append((int(year.group(1)), item.url))
+                    continue
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
                                      meta={**column_meta, "depth_in_column": depth + 1, "column_key": item.url})
+        years = sorted(set(years), reverse=True)
+        if years:
+            yield self._year_folder(years, {**column_meta, "depth_in_column": depth + 1})
+        elif meta.get("year_rest") and (fresh or not reported):    # this year brought something: the one before
+            yield self._year_folder([tuple(y) for y in meta["year_rest"]], column_meta)
+        elif meta.get("year_rest"):
+            st.walks_stopped += 1
+            st.pages_skipped += len(meta["year_rest"])
         self._visit(response, "column", adapter.name, len(items), listed)
         col = self._column_state(sid, key, column_meta)
         col["answered"] = True
@@ -489,8 +536,59 @@ class ReportsSpider(scrapy.Spider):
                                "a report column that lists no report over HTTP")
             if req is not None:
                 yield req
-        if not api and depth == 0 and not fetches and not listed and not subcolumns:
+        if not api and depth == 0 and not fetches and not listed and not subcolumns \
+                and key not in self._api_columns.get(sid, ()):   # (a column whose remembered API lists it)
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
+
+    def _year_folder(self, years: list[tuple[int, str]], meta: dict):
+        """The newest of a column's year folders (2024年度, 2023, …); on a nightly walk the next older one is asked
+        only when this one lists something new — a new report goes into the newest folders."""
+        (_y, url), rest = years[0], years[1:]
+        return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
+                              meta={**meta, "column_key": url, "year_rest": [list(y) for y in rest]})
+
+    def _economy(self, sid: str) -> bool:
+        """Walk a column page by page, stopping at the first page whose items are all known: an ordinary run of a
+        site an earlier run listed (never --verify or --refresh, which walk every page)."""
+        if self.ctx.verify or self.ctx.refresh:
+            return False
+        # items are remembered when a run finishes: a run killed half-way (resumed now) leaves none, and the
+        # resumed run walks every page
+        return bool(self.ctx.memory(sid).get("listed"))
+
+    def _note_items(self, sid: str, meta: dict, reported: list) -> int:
+        """Remember the report items a list page shows; how many of them no earlier finished run listed (by URL
+        and title)."""
+        known = self.ctx.memory(sid).get("listed") or set()
+        fresh = 0
+        for item in reported:
+            key = item_key(item.url, item.title)
+            self.ctx.listed_now(sid).add((key, item.url))
+            if key not in known:
+                fresh += 1
+        self.ctx.column_checked(sid, meta.get("column_entry") or meta.get("column_key") or "", fresh > 0)
+        return fresh
+
+    def _walk(self, sid: str, pages: list[Fetch], reported: list, fresh: int) -> tuple[list[Fetch], dict]:
+        """Which of the column's other pages to ask now. A first crawl (or --verify) asks them all at once. A
+        nightly one walks each list page by page: a page whose report items are all known ends the walk; a page
+        with something new (or with no report item: a shell, a frame) asks the next page of each list."""
+        if not pages or not self._economy(sid):
+            return pages, {}
+        st = self.ctx.site(sid)
+        if reported and not fresh:
+            st.walks_stopped += 1
+            st.known_items = len(self.ctx.memory(sid).get("listed") or ())
+            st.pages_skipped += len(pages)
+            return [], {}
+        groups: dict[tuple, list[Fetch]] = {}
+        for f in pages:
+            groups.setdefault(_walk_group(f), []).append(f)
+        now, rest = [], {}
+        for group in groups.values():
+            now.append(group[0])
+            rest[id(group[0])] = group[1:]
+        return now, rest
 
     def _captured(self, meta: dict, url: str, skip: set) -> tuple[list[Fetch], list[str]]:
         """The XHR/fetch calls (and frames) a rendered page made, as fetches over HTTP (kept as evidence)."""
@@ -553,10 +651,12 @@ class ReportsSpider(scrapy.Spider):
 
     # ---- detail page and its attachments ---------------------------------------------------------
     def parse_detail(self, response):
+        self.ctx.fetched(response.meta["site_id"], response.url, *response.meta.get("redirect_urls", ()))
         if response.status < 300 and not isinstance(response, scrapy.http.TextResponse):
             yield from self._linked_document(response)       # the list item links the file itself
             return
         if not self._check_response(response):
+            self.ctx.failed_urls.setdefault(response.meta["site_id"], set()).add(response.url)
             return
         site, sid = self._site(response), response.meta["site_id"]
         list_title = response.meta.get("list_title") or ""
@@ -617,6 +717,8 @@ class ReportsSpider(scrapy.Spider):
     def parse_attachment(self, response):
         report: ReportItem = response.meta["report"]
         role = response.meta["role"]
+        if role == "document":
+            self.ctx.fetched(report.site_id, response.url, *response.meta.get("redirect_urls", ()))
         f = Fetched(url=response.url, role=role, status=response.status, body=response.body,
                     content_type=_header(response, "Content-Type"), etag=_header(response, "ETag"),
                     last_modified=_header(response, "Last-Modified"), link_text=response.meta.get("link_text", ""),
@@ -665,6 +767,8 @@ class ReportsSpider(scrapy.Spider):
         kind, reason = self._classify(failure)
         role = request.meta.get("role")
         st = self.ctx.site(sid)
+        if role in ("detail", "document"):       # its list item is not known yet: the next run tries again
+            self.ctx.failed_urls.setdefault(sid, set()).add(request.url)
         if request.meta.get("playwright"):
             kind, reason = "render_failed", f"the browser could not render the page: {reason}"
         if role == "entry" and request.meta.get("hops", 0) == 0 and not request.meta.get("rendered"):

@@ -233,6 +233,34 @@ class SiteApi(Base):
     last_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
 
+class ListedItem(Base):
+    """A report item a site's columns listed (a hash of its URL and title): a nightly walk of a column stops at
+    the first list page whose items are all known."""
+
+    __tablename__ = "listed_items"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    first_seen_run: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class ColumnSchedule(Base):
+    """A report column's revisit schedule (harvester/revisit.py): checks and changes seen, the interval in
+    nights, when it is due next, and the dates it last changed (`history`)."""
+
+    __tablename__ = "column_schedule"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id"), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    interval_days: Mapped[float] = mapped_column(Double, default=1.0, server_default="1")
+    next_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    history: Mapped[list | None] = mapped_column(JSONType)
+
+
 class ReportSection(Base):
     __tablename__ = "report_sections"
 

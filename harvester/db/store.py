@@ -38,6 +38,7 @@ from harvester.report.model import Cell, Check, ParsedReport, Source
 
 from .engine import make_engine, migrate, resolve_url, sqlite_path
 from .models import (
+    ColumnSchedule, ListedItem,
     SITE_OUTCOMES, URL_ROLES, Agency, CellRow, CheckRow, CrawlEvent, CrawlRun, Document, Report,
     RejectedRevision, ReportSection, ReportUrl, ReportVersion, Site, SiteApi, SiteColumn, SiteMute, SiteOutcome,
     WarcCapture, utcnow,
@@ -1099,7 +1100,9 @@ class Store:
                      "headers": r.headers or {}}
                     for r in conn.execute(select(SiteApi.__table__).where(SiteApi.site_id == site_id)
                                           .order_by(SiteApi.key))]
-        return {"columns": columns, "harvested": harvested, "validators": validators, "apis": apis}
+            listed = {r.key for r in conn.execute(select(ListedItem.key).where(ListedItem.site_id == site_id))}
+        return {"columns": columns, "harvested": harvested, "validators": validators, "apis": apis,
+                "listed": listed}
 
     def record_apis(self, site_id: str, apis: Iterable[Mapping[str, Any]], run_id: int | None) -> None:
         """The list APIs that listed the site's reports in this run (an API not confirmed again is forgotten,
@@ -1131,6 +1134,51 @@ class Store:
                                                        last_seen_run=run_id)
                 conn.execute(stmt.on_conflict_do_update(index_elements=["site_id", "url"],
                                                         set_={"last_seen_run": stmt.excluded.last_seen_run}))
+
+    def record_listed(self, site_id: str, keys: Iterable[str], run_id: int | None) -> int:
+        """Report items (hashes of URL and title) the site's columns listed in this run; returns how many were
+        new. An item stays known: a later walk stops at a page whose items are all known."""
+        keys = sorted(set(keys))
+        if not keys:
+            return 0
+        new = 0
+        with self._write() as conn:
+            self._ensure_site(conn, site_id)
+            for i in range(0, len(keys), 500):
+                known = {r.key for r in conn.execute(select(ListedItem.key).where(
+                    ListedItem.site_id == site_id, ListedItem.key.in_(keys[i:i + 500])))}
+                rows = [{"site_id": site_id, "key": k, "first_seen_run": run_id} for k in keys[i:i + 500]
+                        if k not in known]
+                if rows:
+                    conn.execute(self._insert(ListedItem).values(rows).on_conflict_do_nothing())
+                    new += len(rows)
+        return new
+
+    def failed_report_urls(self, site_id: str) -> set[str]:
+        """URLs of the site's reports whose fetch failed (tried again by the next run)."""
+        with self._read() as conn:
+            return {r.url for r in conn.execute(
+                select(ReportUrl.url).join(Report, Report.id == ReportUrl.report_id)
+                .where(Report.site_id == site_id, Report.parse_status == "fetch_failed"))}
+
+    def column_schedules(self, site_id: str | None = None) -> dict[tuple[str, str], dict]:
+        """(site, column URL) → its revisit schedule (harvester/revisit.py)."""
+        q = select(ColumnSchedule.__table__)
+        if site_id is not None:
+            q = q.where(ColumnSchedule.site_id == site_id)
+        with self._read() as conn:
+            return {(r.site_id, r.url): dict(r._mapping) for r in conn.execute(q)}
+
+    def save_column_schedules(self, site_id: str, schedules: Mapping[str, Mapping[str, Any]]) -> None:
+        """Store the schedules of the site's columns checked in this run (url → revisit.after_check)."""
+        fields = ("checks", "changes", "last_checked_at", "last_changed_at", "interval_days", "next_due_at",
+                  "history")
+        with self._write() as conn:
+            self._ensure_site(conn, site_id)
+            for url, s in schedules.items():
+                values = {k: s.get(k) for k in fields}
+                stmt = self._insert(ColumnSchedule).values(site_id=site_id, url=url, **values)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["site_id", "url"], set_=values))
 
     def reports_at(self, urls: Iterable[str]) -> dict[str, int]:
         """url → id of the report seen at it (its page or document)."""

@@ -43,7 +43,7 @@ from .families import (JPAAS, PROXY, _datastore, _downfile, _fields, _gb_frame, 
                        _hanweb_record, _report_body, _std_meta)
 from .reports import render_docx, render_html_body, render_pdf
 from .world import (DOCX, HTML_UTF8, PDF, Column, ExpectedReport, NoiseItem, Resource, Site, World, _abs,
-                    _Builder, _static)
+                    _Builder, _static, _unpublish)
 
 e = T.e
 
@@ -98,8 +98,11 @@ def _spec(family: str, seed: int, ext: str) -> dict:
             "site_code": code, "short": county, "icp": f"ICP备{code[-6:]}号", "start_path": "/", "ext": ext}
 
 
-def _agencies(rng: random.Random, county: str, full_titles: bool) -> list[tuple[str, str, str, int]]:
-    """(agency, name in titles, kind, year) of every report the site publishes."""
+def _agencies(rng: random.Random, county: str, full_titles: bool, many: bool = False) -> list[tuple[str, str, str, int]]:
+    """(agency, name in titles, kind, year) of every report the site publishes: 4–10 — or, `many`, about 20 (more
+    years, departments and townships: a county portal of the scale world)."""
+    if many:
+        return _many_agencies(rng, county, full_titles)
     out = []
     gov_name = f"{county}人民政府"
     y1 = rng.choice([2023, 2024])
@@ -111,6 +114,22 @@ def _agencies(rng: random.Random, county: str, full_titles: bool) -> list[tuple[
             out.append((agency, agency, "department", year))
     if rng.random() < 0.5:
         town = rng.choice(TOWNS)
+        agency = f"{county}{town}人民政府" if not town.endswith("街道") else f"{county}{town}办事处"
+        out.append((agency, agency if full_titles else f"{county}{town}", "township", y1))
+    return out
+
+
+def _many_agencies(rng: random.Random, county: str, full_titles: bool) -> list[tuple[str, str, str, int]]:
+    out = []
+    gov_name = f"{county}人民政府"
+    y1 = rng.choice([2023, 2024])
+    for year in range(y1 - rng.randint(4, 6), y1 + 1):
+        out.append((gov_name, gov_name if full_titles or rng.random() < 0.3 else county, "government", year))
+    for dep in rng.sample(DEPARTMENTS, rng.randint(4, 5)):
+        agency = f"{county}{dep}"
+        for year in range(y1 - rng.randint(1, 2), y1 + 1):
+            out.append((agency, agency, "department", year))
+    for town in rng.sample(TOWNS, 2):
         agency = f"{county}{town}人民政府" if not town.endswith("街道") else f"{county}{town}办事处"
         out.append((agency, agency if full_titles else f"{county}{town}", "township", y1))
     return out
@@ -513,9 +532,19 @@ def _render_post_form(b: _Builder, d: dict, col: Column, entries, crumbs) -> str
     return path
 
 
+def _visible(b: _Builder, entries: list, base_dir: str = "/") -> list:
+    """The list entries published by the builder's `as_of` day (all without one); the later ones' pages are
+    dropped at the end (world._unpublish): an earlier day of the site, before new reports appeared."""
+    if b.as_of is None:
+        return list(entries)
+    day = b.as_of.isoformat()
+    b.unpublished.update(_abs(base_dir, x.href) for x in entries if x.date > day)
+    return [x for x in entries if x.date <= day]
+
+
 def _deliver(b: _Builder, d: dict, col: Column, crumbs) -> str:
     """The column's list pages as drawn; returns the path the column is linked at."""
-    entries = sorted(col.entries, key=lambda x: x.date, reverse=True)
+    entries = _visible(b, sorted(col.entries, key=lambda x: x.date, reverse=True), col.dir)
     col.entries = entries
     delivery = d["delivery"]
     if d["pagination"] == "years" and delivery == "links":
@@ -644,7 +673,7 @@ def _build_hanweb(b: _Builder, d: dict, agencies) -> None:
                              dt.date(2024, 4, 9))
     col.entries.append(T.ListEntry(path, news, "2024-04-09"))
     b.noise.append(NoiseItem(s.site_id, news, path, "news"))
-    entries = [(x.href, x.title, x.date) for x in sorted(col.entries, key=lambda x: x.date, reverse=True)]
+    entries = [(x.href, x.title, x.date) for x in _visible(b, sorted(col.entries, key=lambda x: x.date, reverse=True))]
     per = int(d["per_page"])
     home_links = [("政府信息公开", f"/col/col{portal}/index.html")]
     children = [("政府信息公开指南", f"/col/col{int(portal) + 1}/index.html"), ("依申请公开", f"/col/col{int(portal) + 2}/index.html")]
@@ -768,6 +797,10 @@ def _build_gkmlpt(b: _Builder, d: dict, agencies) -> None:
     if d["fate"] != "empty_column" and d["fate"] != "no_column":
         d["documents"] = "detail"          # gkmlpt lists articles; their files hang off the detail page
         _publish_all(b, col, d, agencies, detail)
+    if b.as_of is not None:
+        for k, arts in by_cat.items():
+            listed = _visible(b, [T.ListEntry(a["url"], a["title"], a["created_at"][:10]) for a in arts])
+            by_cat[k] = [a for a in arts if a["url"] in {x.href for x in listed}]
     page_size = {"100": 100, "small": 3, "all": 10 ** 6}[d["page_size"]]
 
     def api(req: Request) -> Response:
@@ -888,17 +921,19 @@ def draw_variant(family: str, seed: int) -> dict:
     return d
 
 
-def variant_site(family: str, seed: int, index: int = 0, identity: dict | None = None) -> VariantSite:
+def variant_site(family: str, seed: int, index: int = 0, identity: dict | None = None,
+                 as_of: dt.date | None = None, many: bool = False) -> VariantSite:
     """One simulated site of `family` with every open detail drawn from `seed`, served at host_base + index.
     ``identity`` overrides the site's drawn identity (site_id, name, county, site_code …: the simulated
-    province gives its portals real division names)."""
+    province gives its portals real division names); `as_of`: the site on an earlier day (reports published
+    later not listed yet, their pages 404); `many`: about 20 reports instead of 4–10."""
     d = draw_variant(family, seed)
     ext = {"trs": random.Random(seed).choice(["html", "shtml", "htm"]), "legacy": "aspx" if seed % 2 else "htm",
            "hanweb": "html", "gkmlpt": "html", "scripted": "html"}[family]
     spec = {**_spec(family, seed, ext), **(identity or {})}
-    b = _Builder(seed, spec, index)
+    b = _Builder(seed, spec, index, as_of=as_of)
     b.site.platform = d["platform"]
-    agencies = _agencies(b.rng, spec["short"], full_titles=d["documents"] != "detail")
+    agencies = _agencies(b.rng, spec["short"], full_titles=d["documents"] != "detail", many=many)
     _static(b)
     if d["fate"] == "dead":
         _build_dead(b, d)
@@ -908,6 +943,7 @@ def variant_site(family: str, seed: int, index: int = 0, identity: dict | None =
         _build_gkmlpt(b, d, agencies)
     else:
         _build_listed(b, d, agencies)
+    _unpublish(b)
     expect = EXPECTED_OUTCOME[d["fate"]]
     reports = b.reports if expect == "ok" else []
     if expect == "ok" and not reports:
@@ -916,20 +952,43 @@ def variant_site(family: str, seed: int, index: int = 0, identity: dict | None =
     return VariantSite(b.site, reports, b.noise, d, expect, browser)
 
 
-def variant_world(seeds=range(30), families=FAMILIES, *, n: int | None = None, seed: int = 0) -> VariantWorld:
+def held_back_day(family: str, seed: int, hold_back: int, many: bool = False) -> dt.date | None:
+    """The day before the site's `hold_back` newest reports were published (None: it has too few to hold any
+    back) — `variant_site(…, as_of=that day)` is the site before they appeared."""
+    dates = sorted({dt.date.fromisoformat(r.publish_date) for r in variant_site(family, seed, many=many).reports},
+                   reverse=True)
+    if hold_back <= 0 or len(dates) <= hold_back:
+        return None
+    return dates[hold_back - 1] - dt.timedelta(days=1)
+
+
+def variant_world(seeds=range(30), families=FAMILIES, *, n: int | None = None, seed: int = 0,
+                  as_of: dt.date | None = None, hold_back: int = 0, many: bool = False) -> VariantWorld:
     """Sites drawn from the families and variants, one per (family, seed) — or `n` sites cycling through the
-    families with seeds drawn from `seed` — each on its own loopback address (host_base + index)."""
+    families with seeds drawn from `seed` — each on its own loopback address (host_base + index). `as_of`: the
+    world on an earlier day (RunningWorld.swap to the world without it: new reports appeared); `hold_back=k`:
+    every site as it was before its k newest publishing days (held_back_day); `many`: ~20 reports a site (the
+    scale world)."""
     if n is not None:
         rng = random.Random(f"variant-world:{seed}")
         pairs = [(families[i % len(families)], rng.randrange(1000)) for i in range(n)]
         seen: set = set()
         pairs = [p for p in pairs if not (p in seen or seen.add(p))]
+        if many:             # the scale world: exactly n sites (draws that repeat a site are drawn again)
+            i = n
+            while len(pairs) < min(n, 1000 * len(families)):
+                p = (families[i % len(families)], rng.randrange(1000))
+                i += 1
+                if p not in seen:
+                    seen.add(p)
+                    pairs.append(p)
     else:
         pairs = [(f, s) for s in seeds for f in families]
     sites, reports, noise = [], [], []
     draws, expect, browser = {}, {}, set()
     for index, (family, s) in enumerate(pairs):
-        vs = variant_site(family, s, index)
+        day = held_back_day(family, s, hold_back, many) if hold_back else as_of
+        vs = variant_site(family, s, index, as_of=day, many=many)
         sites.append(vs.site)
         reports += vs.reports
         noise += vs.noise

@@ -83,6 +83,9 @@ class TrsPlatform(Platform):
 
     def list_pages(self, response) -> list[str]:
         pag = parse_pagination(scriptdata.script_text(response), response.url)
-        if not pag or pag.pages <= 1:
+        if not pag:          # TRS-like detail links, but plain 下一页 links between the pages
+            from .generic import GenericPlatform
+            return GenericPlatform().list_pages(response)
+        if pag.pages <= 1:
             return []
         return [urljoin(response.url, f) for f in pag.filenames()]

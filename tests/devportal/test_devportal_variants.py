@@ -84,3 +84,24 @@ def test_a_world_of_n_sites_each_on_its_own_address():
     assert len({s.county for s in w.sites}) == len(w.sites)
     assert {d["family"] for d in w.draws.values()} == set(FAMILIES)
     assert sorted(s.index for s in w.sites) == list(range(len(w.sites)))
+
+
+def test_an_earlier_day_of_the_variant_world_holds_back_each_sites_newest_reports():
+    """variant_world(hold_back=1): every site that publishes, as it was before its newest publishing day — the
+    held-back reports' pages are not served yet, the others are where they will be (same URLs, same titles)."""
+    from harvester.devportal.variants import FAMILIES, variant_world
+
+    later = variant_world(range(2), many=True)
+    earlier = variant_world(range(2), hold_back=1, many=True)
+    assert [s.site_id for s in earlier.sites] == [s.site_id for s in later.sites]
+    before = {(r.site_id, r.page_url, r.title) for r in earlier.reports}
+    after = {(r.site_id, r.page_url, r.title) for r in later.reports}
+    assert before < after
+    new = after - before
+    assert {sid.rstrip("0123456789") for sid, _, _ in new} == set(FAMILIES)
+    ok = [sid for sid, e in later.expect.items() if e == "ok"]
+    assert all(any(r.site_id == sid for r in earlier.reports) for sid in ok)      # none held back entirely
+    per_site = [sum(r.site_id == sid for r in later.reports) for sid in ok]
+    assert sum(per_site) / len(per_site) >= 15                                    # ~20 reports a site
+    for sid, page, _ in new:
+        assert earlier.site(sid).lookup(page) is None and later.site(sid).lookup(page) is not None

@@ -74,3 +74,13 @@ def test_list_items_prefer_full_title_and_find_dates():
         ("甲镇2023年政府信息公开工作年度报告", "2024-03-15", False),
         ("乙局2023年政府信息公开年报", "2024-01-30", True),
     ]
+
+
+def test_trs_like_details_with_plain_next_links_follow_the_links():
+    """A list whose details look like TRS (t20240116_112010.htm) but whose pages are linked by 下一页 (no
+    createPageHTML): the next page is the link's (read as TRS, no page was found past the third)."""
+    html = ('<div class="list"><a href="/gk/202401/t20240116_112010.htm" title="2023年度政府信息公开工作年度报告">x</a>'
+            '</div><div class="pager">第3/7页 <a href="index_1.htm">上一页</a> <a href="index_3.htm">下一页</a></div>')
+    r = page("http://example.gov.cn/gk/nb/index_2.htm", html)
+    assert adapter_for(r).name == "trs"
+    assert adapter_for(r).list_pages(r) == ["http://example.gov.cn/gk/nb/index_3.htm"]
