@@ -76,6 +76,7 @@ class ZipReport:
     members: int
     total: int          # declared uncompressed bytes
     compressed: int
+    encrypted: bool = False    # a member has the "encrypted" flag (password-protected ZIP)
 
 
 def check_zip(data: bytes) -> ZipReport:
@@ -88,6 +89,8 @@ def check_zip(data: bytes) -> ZipReport:
         infos = zf.infolist()
     if len(infos) > max_members:
         raise ZipBomb(f"{len(infos)} members (limit {max_members})")
+    from .budget import zip_members
+    zip_members(infos)
     total = compressed = 0
     for info in infos:
         size, packed = info.file_size, info.compress_size
@@ -99,7 +102,7 @@ def check_zip(data: bytes) -> ZipReport:
         if size > floor and size > max_ratio * max(packed, 1):
             raise ZipBomb(f"member {info.filename!r} inflates {size} bytes from {packed} "
                           f"(ratio {size / max(packed, 1):.0f}, limit {max_ratio:g})")
-    return ZipReport(len(infos), total, compressed)
+    return ZipReport(len(infos), total, compressed, any(i.flag_bits & 0x1 for i in infos))
 
 
 @contextlib.contextmanager
