@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections import Counter
 
 from harvester.items import Fetched, ReportItem
-from harvester.process import choose, extract_file, parse_file, report_fields, report_urls
+from harvester.process import choose, read_file, report_fields, report_urls
 
 
-def reparse_all(db_url: str | None, *, progress=None) -> Counter:
+def reparse_all(db_url: str | None, *, progress=None, memory_mib: int | None = None,
+                timeout: float | None = None) -> Counter:
+    """Every archived report read again in the sandbox (``memory_mib``/``timeout``: other limits than the
+    settings', to retry documents that were ``timeout``/``memory_limit`` under them); each document's
+    read is recorded on its row and counted as ``read_<status>``."""
     from harvester.db import Store
 
     counts: Counter = Counter()
@@ -36,12 +40,13 @@ def reparse_all(db_url: str | None, *, progress=None) -> Counter:
             item = ReportItem(site_id=meta.get("site_id") or "", title=doc["title"] or "",
                               page_url=meta.get("page_url") or doc["url"], meta=meta, files=files)
             for f in files:
-                extract_file(f)
-                try:
-                    parse_file(f, title=item.title, meta=meta)
-                except Exception as exc:  # record, keep going
-                    store.record_event(run_id, item.site_id, f.url, "parser_error", f"{type(exc).__name__}: {exc}"[:500],
-                                       level="error")
+                r = read_file(f, title=item.title, meta=meta, memory_mib=memory_mib, timeout=timeout)
+                if r is None:
+                    continue
+                store.record_read(f.url, r.as_row())
+                counts[f"read_{r.status}"] += 1
+                if r.status != "ok":
+                    store.record_event(run_id, item.site_id, f.url, r.status, r.detail[:500])
             item.chosen = choose(files)
             item.parsed = item.chosen.parsed if item.chosen is not None else None
             _, status = store.upsert_report(site_id=item.site_id, agency=meta["agency"], year=meta["year"],

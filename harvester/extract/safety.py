@@ -89,8 +89,6 @@ def check_zip(data: bytes) -> ZipReport:
         infos = zf.infolist()
     if len(infos) > max_members:
         raise ZipBomb(f"{len(infos)} members (limit {max_members})")
-    from .budget import zip_members
-    zip_members(infos)
     total = compressed = 0
     for info in infos:
         size, packed = info.file_size, info.compress_size
@@ -102,6 +100,8 @@ def check_zip(data: bytes) -> ZipReport:
         if size > floor and size > max_ratio * max(packed, 1):
             raise ZipBomb(f"member {info.filename!r} inflates {size} bytes from {packed} "
                           f"(ratio {size / max(packed, 1):.0f}, limit {max_ratio:g})")
+    from .budget import zip_members
+    zip_members(infos)                   # then each member against its own budget (a legal ratio, too large)
     return ZipReport(len(infos), total, compressed, any(i.flag_bits & 0x1 for i in infos))
 
 

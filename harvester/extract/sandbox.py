@@ -174,6 +174,16 @@ def _death(wait_status, mem: int, wall: float) -> tuple[str, str]:
     return "crashed", f"the worker exited with code {code} without a result"
 
 
+def read_path(path, *, memory_mib: int | None = None, timeout: float | None = None):
+    """(ParsedReport, ReadResult) of a local file read in the sandbox; its SHA-256 is the cells' document."""
+    import hashlib
+    from pathlib import Path
+    data = Path(path).read_bytes()
+    r = read_document(data, memory_mib_limit=memory_mib, timeout=timeout)
+    r.parsed.document_sha256 = hashlib.sha256(data).hexdigest()
+    return r.parsed, r
+
+
 def bounded(fn, *args, **kwargs):
     """Run ``fn`` holding one of ``HARVESTER_EXTRACT_WORKERS`` slots (a crawl's threads share them)."""
     global _SEM
