@@ -315,6 +315,7 @@ class Store:
             if dead:
                 conn.execute(update(CrawlRun).where(CrawlRun.id.in_(dead)).values(
                     status="interrupted", finished_at=utcnow()))
+        self.archive.sweep()                  # partial files a killed crawl was writing
         return dead
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any] | None = None) -> None:

@@ -118,6 +118,11 @@ def _worker(job: dict, w: int) -> None:
         os.setpgid(0, 0)                      # our own group: a converter child dies with us
     except OSError:
         pass
+    try:                                      # and we die with our monitor (a caller killed with SIGKILL)
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
     mem = int(job.get("memory_mib") or 0)
     if mem > 0:
         resource.setrlimit(resource.RLIMIT_AS, (mem << 20, mem << 20))
