@@ -37,7 +37,8 @@ class BudgetExceeded(Exception):
 
     def __init__(self, name: str, value, limit, what: str = ""):
         self.name, self.value, self.limit = name, value, limit
-        super().__init__(f"{what or name}: {value:,} over the limit of {limit:,} ({name})")
+        shown = "endless" if value == float("inf") else f"{value:,}"
+        super().__init__(f"{what or name}: {shown} over the limit of {limit:,} ({name})")
 
 
 def limit(name: str):
@@ -141,3 +142,53 @@ def zip_members(infos) -> None:
 
 def text_length(n: int) -> None:
     check("HARVESTER_MAX_TEXT_CHARS", n, "extracted text characters")
+
+
+_OBJ_RE = re.compile(rb"(\d+)\s+0\s+obj\b")
+_REF_RE = re.compile(rb"(\d+)\s+0\s+R\b")
+_XOBJ_RE = re.compile(rb"/XObject\s*<<(.*?)>>", re.S)
+
+
+def pdf_form_cycles(data: bytes) -> None:
+    """Refuse a PDF whose Form XObjects draw themselves (directly or through others): pdfium expands such a
+    cycle to its depth limit, exponentially, and aborts on memory. Read from the object dictionaries that
+    are not compressed in object streams (where hostile files put them; the sandbox catches the rest)."""
+    if not limit("HARVESTER_MAX_DEPTH"):
+        return
+    forms: dict[int, list[int]] = {}
+    pos = data.find(b"/Form")
+    while pos >= 0:                                # only objects that say /Form are looked at
+        start = data.rfind(b" obj", max(0, pos - 4096), pos)
+        m = _OBJ_RE.search(data, max(0, start - 24), start + 4) if start >= 0 else None
+        nxt = data.find(b"/Form", pos + 5)
+        if m is None:
+            pos = nxt
+            continue
+        stop = min(x for x in (data.find(b"stream", m.end(), m.end() + 4096), data.find(b"endobj", m.end(), m.end() + 4096),
+                               m.end() + 4096) if x >= 0)
+        head = data[m.end():stop]
+        num = int(m.group(1))
+        pos = nxt
+        if b"/Form" not in head:
+            continue
+        forms[num] = [int(r) for block in _XOBJ_RE.findall(head) for r in _REF_RE.findall(block)]
+    state: dict[int, int] = {}            # 1 on the path, 2 done
+    for root in forms:
+        if state.get(root):
+            continue
+        stack = [(root, iter(forms[root]))]
+        state[root] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif child in forms:
+                if state.get(child) == 1:
+                    path = [n for n, _ in stack] + [child]
+                    raise BudgetExceeded("HARVESTER_MAX_DEPTH", float("inf"), limit("HARVESTER_MAX_DEPTH"),
+                                         f"Form XObjects that draw themselves ({' → '.join(map(str, path[-6:]))}): nesting")
+                if not state.get(child):
+                    state[child] = 1
+                    stack.append((child, iter(forms[child])))

@@ -1063,6 +1063,7 @@ class _Stats:
 
 def _extract(data: bytes, want_tables: bool) -> Extracted:
     budget.pdf_streams(data)                       # a Flate bomb is refused before pdfium inflates it
+    budget.pdf_form_cycles(data)                   # so are Form XObjects that draw themselves
     doc, bad = _open(data)
     if bad is not None:
         return bad

@@ -282,8 +282,11 @@ def cases():
         ("pdf-flate-bomb-no-budget.pdf", "crashed", "the same bomb with the stream budget off: pdfium aborts under the memory limit and only the worker dies",
          pdf_flate_bomb(1200 * MiB), {"memory_mib": 700, "env": {"HARVESTER_MAX_STREAM_BYTES": "0"}}),
         ("pdf-huge-mediabox.pdf", "too_large", "a MediaBox of 14400 × 14400 points: over HARVESTER_MAX_PAGE_AREA", pdf_pages(1, mediabox=b"[0 0 14400 14400]"), {}),
-        ("pdf-self-referencing-xobject.pdf", "crashed", "Form XObjects that draw themselves (22 KB in the wild, 1 KB here): pdfium expands them "
-         "exponentially and aborts (SIGABRT) at the memory limit — the worker dies, nothing else", pdf_self_xobject(), {"memory_mib": 700}),
+        ("pdf-self-referencing-xobject.pdf", "too_large", "Form XObjects that draw themselves (22 KB in the wild, 1 KB here): the cycle "
+         "is found in the object dictionaries before pdfium sees it (HARVESTER_MAX_DEPTH)", pdf_self_xobject(), {}),
+        ("pdf-self-referencing-xobject-unchecked.pdf", "crashed", "the same with the depth budget off: pdfium expands the cycle exponentially "
+         "and aborts (SIGABRT) at the memory limit — the worker dies, nothing else", pdf_self_xobject(),
+         {"memory_mib": 700, "env": {"HARVESTER_MAX_DEPTH": "0"}}),
         ("pdf-page-tree-loop.pdf", "corrupt", "a page tree whose Kids point back to it: no page can be opened", pdf_page_tree_loop(), {}),
         ("pdf-nested-arrays.pdf", "ok", "arrays nested 100,000 deep in the catalog: the parser gives up on that object, the page is read", pdf_nested_arrays(100000), {}),
         ("pdf-encrypted.pdf", "encrypted", "a user password (RC4 128)", pdf_encrypted(), {}),
