@@ -46,7 +46,7 @@ def main() -> int:
         assert run_cli("crawl", "--sites", registry, "--db", reference, timeout=7200,
                        env={"HARVESTER_ARCHIVE": str(tmp / "ref-archive")}).returncode == 0
         duration = time.monotonic() - t0
-        db, moments, tries = kill_and_resume(registry, tmp, kills=args.kills, seed=args.seed, duration=0.9 * duration,
+        db, moments, tries = kill_and_resume(registry, tmp, kills=args.kills, seed=args.seed, duration=duration,
                                              env=env, max_tries=args.kills * 3)
     finally:
         running.stop()

@@ -60,17 +60,23 @@ def orphans(db_url: str, archive: Path) -> dict:
     return {"unreferenced": sorted(files - known), "missing": sorted(known - files), "partial": [p.name for p in spool]}
 
 
+STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
+
+
 def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: float, env: dict, max_tries: int = 40):
-    """Crawl into tmp/killed.db, SIGKILLed at ``kills`` random moments within ``duration`` seconds of each start,
+    """Crawl into tmp/killed.db, SIGKILLed at ``kills`` random moments (each run killed after the start-up and
+    a random share of ``duration / kills`` seconds: the moments fall over the whole crawl, in fetching, reading
+    documents and writing the database),
     resumed each time, then once to the end. Returns (db_url, moments: [(delay, reports stored when killed)])."""
     rng = random.Random(seed)
+    per_kill = max(1.0, duration / kills)          # spread over the crawl: each resumed run gets a little further
     db_file = tmp / "killed.db"
     db = f"sqlite:///{db_file}"
     moments = []
     tries = 0
     while len(moments) < kills and tries < max_tries:
         tries += 1
-        delay = rng.uniform(0.05, duration)
+        delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
         proc = start(["crawl", "--sites", registry, "--db", db], env)
         if kill_at(proc, delay):
             moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid)))

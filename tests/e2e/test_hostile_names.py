@@ -57,3 +57,18 @@ def test_hostile_attachment_names_never_become_paths(tmp_path):
     assert files and all(sha.match(p.name) for p in files), [p.name for p in files if not sha.match(p.name)][:5]
     # and no name made it into the database as a path
     assert not query(db, "SELECT storage_path FROM documents WHERE storage_path LIKE :m", m=f"%{MARK}%")
+
+    # every document's read is on its row: status, seconds, the worker's peak memory
+    reads = query(db, "SELECT read_status, read_seconds, read_peak_mib FROM documents WHERE role = 'attachment'")
+    assert reads and all(s == "ok" and sec is not None and sec >= 0 and mib and mib > 0 for s, sec, mib in reads), reads[:5]
+    # reparse with other limits: under a 1 ms budget every document is a timeout, recorded as such (raw bytes
+    # kept); again under the settings' limits they are read as before
+    parsed_before = query(db, "SELECT COUNT(*) FROM reports WHERE parse_status = 'parsed'")[0][0]
+    tight = run_cli("reparse", "--db", db, "--timeout", "0.001", env={"HARVESTER_ARCHIVE": str(archive)})
+    assert tight.returncode == 0, tight.stderr[-2000:]
+    assert "read_timeout" in tight.stdout
+    assert {s for (s,) in query(db, "SELECT DISTINCT read_status FROM documents WHERE role = 'attachment'")} == {"timeout"}
+    assert query(db, "SELECT COUNT(*) FROM reports WHERE parse_status = 'timeout'")[0][0] > 0
+    again = run_cli("reparse", "--db", db, "--memory-mib", "2048", env={"HARVESTER_ARCHIVE": str(archive)})
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert query(db, "SELECT COUNT(*) FROM reports WHERE parse_status = 'parsed'")[0][0] == parsed_before

@@ -28,12 +28,12 @@ def test_sigkill_at_eight_random_moments_loses_and_duplicates_nothing(tmp_path):
                       env={**env, "HARVESTER_ARCHIVE": str(tmp_path / "ref-archive")})
         duration = time.monotonic() - t0
         assert ref.returncode == 0, ref.stderr[-3000:]
-        db, moments, tries = kill_and_resume(registry, tmp_path, kills=8, seed=13, duration=0.9 * duration, env=env)
+        db, moments, tries = kill_and_resume(registry, tmp_path, kills=8, seed=13, duration=duration, env=env)
     finally:
         running.stop()
 
     assert len(moments) >= 8, (moments, tries)
-    assert any(n == 0 for _, n, _ in moments) and any(n > 0 for _, n, _ in moments), moments  # early and late kills
+    assert len({n for _, n, _ in moments}) >= 3, moments        # killed at different points of the crawl
     assert all(not left for _, _, left in moments), moments          # no sandbox process outlives its crawl
     stored = query(db, "SELECT a.name, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id")
     keys = [(normalize_name(n), y) for n, y in stored]
