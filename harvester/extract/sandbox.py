@@ -29,7 +29,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import threading
 import time
 from dataclasses import dataclass
 
@@ -37,8 +36,6 @@ from .base import Extracted
 from .safety import setting
 
 STATUSES = ("ok", "too_large", "timeout", "memory_limit", "crashed", "encrypted", "corrupt")
-_CTX_LOCK = threading.Lock()
-_SEM: threading.BoundedSemaphore | None = None
 
 
 @dataclass
@@ -66,8 +63,10 @@ def timeout_s() -> float:
 
 
 def enabled() -> bool:
-    return bool(setting("HARVESTER_SANDBOX", True)) and os.environ.get("HARVESTER_SANDBOX", "1").strip().lower() \
-        not in ("0", "false", "no", "off")
+    raw = os.environ.get("HARVESTER_SANDBOX")
+    if raw is not None and raw.strip():
+        return raw.strip().lower() not in ("0", "false", "no", "off")
+    return bool(setting("HARVESTER_SANDBOX", True))
 
 
 def status_of(ex: Extracted | None) -> tuple[str, str]:
@@ -182,13 +181,3 @@ def read_path(path, *, memory_mib: int | None = None, timeout: float | None = No
     r = read_document(data, memory_mib_limit=memory_mib, timeout=timeout)
     r.parsed.document_sha256 = hashlib.sha256(data).hexdigest()
     return r.parsed, r
-
-
-def bounded(fn, *args, **kwargs):
-    """Run ``fn`` holding one of ``HARVESTER_EXTRACT_WORKERS`` slots (a crawl's threads share them)."""
-    global _SEM
-    with _CTX_LOCK:
-        if _SEM is None:
-            _SEM = threading.BoundedSemaphore(max(1, int(setting("HARVESTER_EXTRACT_WORKERS", 2))))
-    with _SEM:
-        return fn(*args, **kwargs)

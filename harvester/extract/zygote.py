@@ -118,11 +118,11 @@ def _worker(job: dict, w: int) -> None:
         os.setpgid(0, 0)                      # our own group: a converter child dies with us
     except OSError:
         pass
-    try:                                      # and we die with our monitor (a caller killed with SIGKILL)
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    if _LIBC is not None:                     # and we die with our monitor (a caller killed with SIGKILL)
+        try:
+            _LIBC.prctl(1, signal.SIGKILL)    # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
     mem = int(job.get("memory_mib") or 0)
     if mem > 0:
         resource.setrlimit(resource.RLIMIT_AS, (mem << 20, mem << 20))
@@ -203,8 +203,17 @@ def _monitor(conn: socket.socket) -> None:
                 "maxrss_mib": ru.ru_maxrss / 1024, "seconds": time.monotonic() - t0})
 
 
+_LIBC = None
+
+
 def serve(name: str) -> None:
+    global _LIBC
     import harvester.extract.sandbox_preload  # noqa: F401 - the readers, imported once for every fork
+    try:
+        import ctypes
+        _LIBC = ctypes.CDLL(None)
+    except OSError:
+        _LIBC = None
     lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lst.bind("\0" + name)
     lst.listen(128)
