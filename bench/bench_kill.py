@@ -47,7 +47,7 @@ def main() -> int:
                        env={"HARVESTER_ARCHIVE": str(tmp / "ref-archive")}).returncode == 0
         duration = time.monotonic() - t0
         db, moments, tries = kill_and_resume(registry, tmp, kills=args.kills, seed=args.seed, duration=duration,
-                                             env=env, max_tries=args.kills * 3)
+                                             env=env, total=len(expected), max_tries=args.kills * 3)
     finally:
         running.stop()
     keys = Counter((normalize_name(n), y) for n, y in query(db, "SELECT a.name, r.year FROM reports r JOIN agencies a ON a.id = r.agency_id"))

@@ -125,7 +125,7 @@ def read_document(data: bytes, *, url: str | None = None, content_type: str | No
     from . import zygote
     env = {k: v for k, v in os.environ.items() if k.startswith("HARVESTER_")}
     env.update(settings or {})
-    job = {"data": bytes(data), "url": url, "content_type": content_type, "title": title, "meta": meta,
+    job = {"data": data, "url": url, "content_type": content_type, "title": title, "meta": meta,
            "parse": parse, "env": env, "memory_mib": mem, "timeout": wall}
     try:
         reply = zygote.run(job)

@@ -32,23 +32,33 @@ _SERVER: dict = {}
 # ------------------------------------------------------------------------------------------------ framing
 
 def send(sock: socket.socket, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(struct.pack("!Q", len(data)) + data)
+    send_raw(sock, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _exact(sock: socket.socket, n: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < n:
-        chunk = sock.recv(min(n - len(buf), 1 << 20))
-        if not chunk:
+def send_raw(sock: socket.socket, data) -> None:
+    sock.sendall(struct.pack("!Q", len(data)))
+    sock.sendall(data)                       # never joined to the header: a document is not copied again
+
+
+def _exact(sock: socket.socket, n: int) -> bytearray:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], min(n - got, 1 << 20))
+        if not k:
             raise EOFError("connection closed")
-        buf += chunk
-    return bytes(buf)
+        got += k
+    return buf
+
+
+def recv_raw(sock: socket.socket) -> bytearray:
+    (n,) = struct.unpack("!Q", _exact(sock, 8))
+    return _exact(sock, n)
 
 
 def recv(sock: socket.socket):
-    (n,) = struct.unpack("!Q", _exact(sock, 8))
-    return pickle.loads(_exact(sock, n))
+    return pickle.loads(recv_raw(sock))
 
 
 # ------------------------------------------------------------------------------------------------ caller side
@@ -89,8 +99,15 @@ def run(job: dict) -> dict:
                     _SERVER.clear()
                 continue
             sock.settimeout(float(job.get("timeout") or 0) + 60 if job.get("timeout") else None)
-            send(sock, job)
-            return recv(sock)
+            data = job.pop("data", b"")
+            try:
+                send(sock, job)
+                send_raw(sock, data)
+            finally:
+                job["data"] = data
+            reply = recv(sock)
+            reply["result"] = recv_raw(sock)         # the pickled (Extracted, ParsedReport), unpickled by the caller
+            return reply
         finally:
             sock.close()
     raise OSError("unreachable")  # pragma: no cover
@@ -157,6 +174,7 @@ def _worker(job: dict, w: int) -> None:
 
 def _monitor(conn: socket.socket) -> None:
     job = recv(conn)
+    job["data"] = bytes(recv_raw(conn))
     r, w = os.pipe()
     t0 = time.monotonic()
     pid = os.fork()
@@ -199,8 +217,11 @@ def _monitor(conn: socket.socket) -> None:
     except OSError:
         pass
     os.close(r)
-    send(conn, {"wait": status, "timed_out": timed_out, "result": b"".join(chunks) if not timed_out else b"",
-                "maxrss_mib": ru.ru_maxrss / 1024, "seconds": time.monotonic() - t0})
+    result = b"".join(chunks) if not timed_out else b""
+    del chunks
+    send(conn, {"wait": status, "timed_out": timed_out, "maxrss_mib": ru.ru_maxrss / 1024,
+                "seconds": time.monotonic() - t0})
+    send_raw(conn, result)
 
 
 _LIBC = None
@@ -214,6 +235,9 @@ def serve(name: str) -> None:
         _LIBC = ctypes.CDLL(None)
     except OSError:
         _LIBC = None
+    import gc
+    gc.collect()
+    gc.freeze()          # the preloaded objects are never scanned again: a fork does not copy their pages
     lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lst.bind("\0" + name)
     lst.listen(128)

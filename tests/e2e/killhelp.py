@@ -63,7 +63,8 @@ def orphans(db_url: str, archive: Path) -> dict:
 STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
 
 
-def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: float, env: dict, max_tries: int = 40):
+def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: float, env: dict, max_tries: int = 40,
+                    total: int = 0):
     """Crawl into tmp/killed.db, SIGKILLed at ``kills`` random moments (each run killed after the start-up and
     a random share of ``duration / kills`` seconds: the moments fall over the whole crawl, in fetching, reading
     documents and writing the database),
@@ -76,7 +77,14 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     tries = 0
     while len(moments) < kills and tries < max_tries:
         tries += 1
-        delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
+        # alternately a short run (a share of duration / kills) and a long one (a share of what is left to
+        # do: a resumed crawl fetches again what it had not stored), so kills fall before, among and after
+        # the reports' writes
+        done = _count(db_file) / total if total else 0.0
+        if len(moments) % 2:
+            delay = STARTUP + rng.uniform(0.1, 1.0) * duration * max(0.15, 1.0 - done)
+        else:
+            delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
         proc = start(["crawl", "--sites", registry, "--db", db], env)
         if kill_at(proc, delay):
             moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid)))

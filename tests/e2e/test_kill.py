@@ -28,7 +28,7 @@ def test_sigkill_at_eight_random_moments_loses_and_duplicates_nothing(tmp_path):
                       env={**env, "HARVESTER_ARCHIVE": str(tmp_path / "ref-archive")})
         duration = time.monotonic() - t0
         assert ref.returncode == 0, ref.stderr[-3000:]
-        db, moments, tries = kill_and_resume(registry, tmp_path, kills=8, seed=13, duration=duration, env=env)
+        db, moments, tries = kill_and_resume(registry, tmp_path, kills=8, seed=13, duration=duration, env=env, total=len(expected))
     finally:
         running.stop()
 
