@@ -75,19 +75,26 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     db = f"sqlite:///{db_file}"
     moments = []
     tries = 0
+    shortest = None
     while len(moments) < kills and tries < max_tries:
         tries += 1
         # alternately a short run (a share of duration / kills) and a long one (a share of what is left to
         # do: a resumed crawl fetches again what it had not stored), so kills fall before, among and after
         # the reports' writes
         done = _count(db_file) / total if total else 0.0
-        if len(moments) % 2:
+        if tries % 2:
             delay = STARTUP + rng.uniform(0.1, 1.0) * duration * max(0.15, 1.0 - done)
         else:
             delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
+        if shortest is not None:                   # a resumed run that finished showed how short runs now are
+            delay = min(delay, rng.uniform(0.3, 0.9) * shortest)
+        t0 = time.monotonic()
         proc = start(["crawl", "--sites", registry, "--db", db], env)
         if kill_at(proc, delay):
             moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid)))
+        else:
+            ran = time.monotonic() - t0
+            shortest = ran if shortest is None else min(shortest, ran)
     final = run_cli("crawl", "--sites", registry, "--db", db, env=env, timeout=900)
     assert final.returncode == 0, final.stderr[-3000:]
     return db, moments, tries
