@@ -83,7 +83,7 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
         # the reports' writes
         done = _count(db_file) / total if total else 0.0
         if tries % 2:
-            delay = STARTUP + rng.uniform(0.1, 1.0) * duration * max(0.15, 1.0 - done)
+            delay = STARTUP + rng.uniform(0.05, 0.85) * max(0.15 * duration, (duration - STARTUP) * (1.0 - done))
         else:
             delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
         if shortest is not None:                   # a resumed run that finished showed how short runs now are
