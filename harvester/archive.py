@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import tempfile
 from pathlib import Path
 
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+TMP_DIR = ".tmp"                       # files being written: <host>-<pid>-<random>, renamed into place when whole
+_HOST = socket.gethostname().replace("-", "_")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -48,7 +51,9 @@ class Archive:
         if target.is_file() and target.stat().st_size == len(data):
             return sha, rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        spool = self.root / TMP_DIR
+        spool.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_HOST}-{os.getpid()}-", dir=spool)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -62,6 +67,42 @@ class Archive:
                 pass
             raise
         return sha, rel
+
+    def sweep(self) -> int:
+        """Remove the partial files of writers on this machine that are gone (a crawl killed mid-write);
+        returns how many. Files of live processes and of other machines are left alone."""
+        spool = self.root / TMP_DIR
+        removed = 0
+        try:
+            entries = list(os.scandir(spool))
+        except FileNotFoundError:
+            return 0
+        for e in entries:
+            host, _, rest = e.name.partition("-")
+            pid = rest.partition("-")[0]
+            if host != _HOST or not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue                   # still writing
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            try:
+                os.unlink(e.path)
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def files(self):
+        """Every complete document file: (sha256, path)."""
+        for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
+            for second in sorted(first.glob("[0-9a-f][0-9a-f]")):
+                for p in second.iterdir():
+                    if _SHA_RE.match(p.name):
+                        yield p.name, p
 
     def get(self, sha256: str, *, verify: bool = False) -> bytes:
         """Bytes stored under ``sha256``; FileNotFoundError when absent.

@@ -449,7 +449,11 @@ def init(db_url):
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file, one per line.")
-def parse(files, as_json):
+@click.option("--memory-mib", type=int, default=None,
+              help="Memory limit of the worker that reads each file (default HARVESTER_EXTRACT_MEMORY_MIB).")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds a file may take (default HARVESTER_EXTRACT_TIMEOUT).")
+def parse(files, as_json, memory_mib, timeout):
     """Parse local report files (HTML, PDF, DOCX, DOC/WPS, RTF, XLS/XLSX, OFD, images, text) without a database.
 
     \b
@@ -459,17 +463,22 @@ def parse(files, as_json):
     Examples:
       harvester parse report.pdf
       harvester parse *.html --json > parsed.jsonl
+      harvester parse huge.pdf --memory-mib 4096 --timeout 600
+
+    Each file is read in a sandboxed worker (a memory limit and a time budget); ``read=`` is the read's
+    status: ok, too_large, timeout, memory_limit, crashed, encrypted or corrupt.
     """
-    from harvester.report import parse_file
+    from harvester.extract.sandbox import read_path
 
     for path in files:
-        parsed = parse_file(path)
+        parsed, read = read_path(path, memory_mib=memory_mib, timeout=timeout)
         if as_json:
-            obj = {"file": path, **parsed.to_json()}
+            obj = {"file": path, "read": read.as_row(), **parsed.to_json()}
             click.echo(json.dumps(obj, ensure_ascii=False))
         else:
             filled = sum(1 for c in parsed.cells.values() if c.value is not None)
             click.echo(f"{path}: {parsed.agency or '?'} {parsed.year or '?'} {parsed.report_format or '?'} "
+                       f"read={read.status} ({read.seconds:.2f} s, {read.peak_mib or 0:.0f} MiB) "
                        f"status={parsed.status} cells={filled}/{len(parsed.cells)} "
                        f"imputed={len(parsed.imputed_cells)} failed_checks={','.join(parsed.failed_checks) or '-'}")
             for problem in parsed.problems:
@@ -481,18 +490,25 @@ def parse(files, as_json):
 
 @main.command()
 @db_option
-def reparse(db_url):
+@click.option("--memory-mib", type=int, default=None,
+              help="Memory limit of each document's worker (default HARVESTER_EXTRACT_MEMORY_MIB).")
+@click.option("--timeout", type=float, default=None, help="Seconds per document (default HARVESTER_EXTRACT_TIMEOUT).")
+def reparse(db_url, memory_mib, timeout):
     """Re-run the parser over every archived document (no network; idempotent).
 
+    Documents are read in the sandbox; give other limits to retry those that were timeout or
+    memory_limit (each document's read status is on its row in ``documents``).
+
     \b
-    Example:
+    Examples:
       harvester reparse --db sqlite:///data/harvester.db
+      harvester reparse --memory-mib 6144 --timeout 900
     """
     from harvester.reparse import reparse_all
 
     from harvester.progress import line_progress
 
-    counts = reparse_all(db_url, line=line_progress)
+    counts = reparse_all(db_url, line=line_progress, memory_mib=memory_mib, timeout=timeout)
     click.echo(f"re-parsed {counts.get('reports', 0)} reports: " +
                ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k != "reports"))
 

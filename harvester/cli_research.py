@@ -215,7 +215,9 @@ def _gaps(db_url: str, out_dir: str, province: str | None, registry: str, years:
               help="Only the cells whose id matches, e.g. 'apply.new.*' or '*.total'.")
 @click.option("--no-empty", "no_empty", is_flag=True, help="Leave out the cells with no value and no location.")
 @click.option("--json", "as_json", is_flag=True, help="The report as `harvester parse --json` prints it.")
-def show(report, year, db_url, pattern, no_empty, as_json):
+@click.option("--memory-mib", type=int, default=None, help="A local FILE: its worker's memory limit (MiB).")
+@click.option("--timeout", type=float, default=None, help="A local FILE: seconds it may take to read.")
+def show(report, year, db_url, pattern, no_empty, as_json, memory_mib, timeout):
     """Print a report's tables with where every cell was read, and its checks.
 
     REPORT is a report id, an agency name (with YEAR), or a local file (parsed, no database). Each
@@ -234,10 +236,10 @@ def show(report, year, db_url, pattern, no_empty, as_json):
     path = Path(report)
     header: dict = {}
     if year is None and path.is_file():
-        from harvester.report import parse_file
+        from harvester.extract.sandbox import read_path
 
-        parsed = parse_file(path)
-        header = {"document_url": str(path)}
+        parsed, read = read_path(path, memory_mib=memory_mib, timeout=timeout)
+        header = {"document_url": str(path), "read": read.as_row()}
     else:
         parsed, header = _stored_report(db_url, report, year)
     if as_json:

@@ -365,10 +365,35 @@ class CrawlContext:
                   "requests": sum(s.requests for s in self.stats.values()),
                   "problems": sum(s.problems for s in self.stats.values()),
                   "renders": sum(s.rendered for s in self.stats.values()),
+                  "backoffs": sum(s.backoffs for s in self.stats.values()),
+                  # what the web did wrong and was survived: retries by reason, responses cut or too big
+                  "faults": getattr(self, "transport", {}) or {},
                   "peak_rss_mib": round(peak_rss_kb() / 1024, 1)}  # memory creep shows run by run
         self.store.finish_run(self.run_id, status, counts)
         self.store.close()
         self.closed = True
+
+
+def transport_faults(stats: dict) -> dict:
+    """Scrapy's counters of a failing web, by kind: retried exceptions and statuses (``retry/reason_count/…``),
+    downloads given up (``retry/max_reached``), bodies over the size limit or cut short, redirect loops."""
+    out: dict = {}
+    for key, value in stats.items():
+        if key.startswith("retry/reason_count/"):
+            reason = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+            out[f"retry:{reason}"] = out.get(f"retry:{reason}", 0) + int(value)
+        elif key in ("retry/max_reached", "downloader/response_count"):
+            continue
+        elif key.startswith("downloader/exception_type_count/"):
+            name = key.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+            out[f"exception:{name}"] = out.get(f"exception:{name}", 0) + int(value)
+        elif key in ("httpcompression/response_bytes", ):
+            continue
+        elif "maxsize" in key or "dataloss" in key or key.startswith("redirect/") and "max" in key:
+            out[key] = int(value)
+    if stats.get("retry/max_reached"):
+        out["gave_up"] = int(stats["retry/max_reached"])
+    return out
 
 
 def crawl_context(crawler) -> CrawlContext:
@@ -408,4 +433,6 @@ class CrawlRunExtension:
             crawl_context(self.crawler).site(sid).responses += 1
 
     def spider_closed(self, spider, reason):
-        crawl_context(self.crawler).finish("finished" if reason == "finished" else f"stopped: {reason}")
+        ctx = crawl_context(self.crawler)
+        ctx.transport = transport_faults(self.crawler.stats.get_stats() if self.crawler.stats else {})
+        ctx.finish("finished" if reason == "finished" else f"stopped: {reason}")

@@ -44,6 +44,20 @@ def extract_file(f: Fetched) -> Extracted | None:
     return f.extracted
 
 
+def read_file(f: Fetched, *, title: str | None, meta: dict | None, memory_mib: int | None = None,
+              timeout: float | None = None):
+    """Extract and parse one file in the sandbox (``harvester.extract.sandbox``): ``f.extracted``,
+    ``f.parsed`` and ``f.read`` (the ReadResult: status, detail, seconds, peak memory) are set; a file
+    that a worker could not read gets its status as the problem (timeout, memory_limit, crashed …)."""
+    if f.error or not f.body:
+        return None
+    from harvester.extract.sandbox import read_document
+    r = read_document(f.body, url=f.url, content_type=f.content_type, title=title, meta=meta,
+                      memory_mib_limit=memory_mib, timeout=timeout)
+    f.extracted, f.parsed, f.read = r.extracted, r.parsed, r
+    return r
+
+
 def parse_extracted(ex: Extracted, *, title: str | None, meta: dict | None):
     from harvester.report import parse_extracted as _parse
     return _parse(ex, title=title, meta=meta)

@@ -9,12 +9,15 @@ import contextlib
 from collections import Counter
 
 from harvester.items import Fetched, ReportItem
-from harvester.process import choose, extract_file, parse_file, report_fields, report_urls
+from harvester.process import choose, read_file, report_fields, report_urls
 
 
-def reparse_all(db_url: str | None, *, progress=None, line=None) -> Counter:
-    """Re-parse every archived report; ``progress(n)`` after each, ``line(label, total)`` a progress line
-    (harvester.progress.line_progress)."""
+def reparse_all(db_url: str | None, *, progress=None, line=None, memory_mib: int | None = None,
+                timeout: float | None = None) -> Counter:
+    """Every archived report read again in the sandbox (``memory_mib``/``timeout``: other limits than the
+    settings', to retry documents that were ``timeout``/``memory_limit`` under them); each document's
+    read is recorded on its row and counted as ``read_<status>``. ``progress(n)`` after each report,
+    ``line(label, total)`` a progress line (harvester.progress.line_progress)."""
     from harvester.db import Store
 
     counts: Counter = Counter()
@@ -23,7 +26,7 @@ def reparse_all(db_url: str | None, *, progress=None, line=None) -> Counter:
     try:
         docs = list(store.iter_archived_documents())
         with (line("reparse", len(docs)) if line is not None else contextlib.nullcontext()) as bar:
-            _reparse(store, run_id, docs, counts, progress, bar)
+            _reparse(store, run_id, docs, counts, progress, bar, memory_mib, timeout)
         store.finish_run(run_id, "finished", dict(counts))
     except BaseException:
         store.finish_run(run_id, "failed", dict(counts))
@@ -33,7 +36,7 @@ def reparse_all(db_url: str | None, *, progress=None, line=None) -> Counter:
     return counts
 
 
-def _reparse(store, run_id, docs, counts, progress, bar) -> None:
+def _reparse(store, run_id, docs, counts, progress, bar, memory_mib, timeout) -> None:
     for doc in docs:
         meta = dict(doc["meta"])
         files = []
@@ -52,12 +55,13 @@ def _reparse(store, run_id, docs, counts, progress, bar) -> None:
         item = ReportItem(site_id=meta.get("site_id") or "", title=doc["title"] or "",
                           page_url=meta.get("page_url") or doc["url"], meta=meta, files=files)
         for f in files:
-            extract_file(f)
-            try:
-                parse_file(f, title=item.title, meta=meta)
-            except Exception as exc:  # record, keep going
-                store.record_event(run_id, item.site_id, f.url, "parser_error", f"{type(exc).__name__}: {exc}"[:500],
-                                   level="error")
+            r = read_file(f, title=item.title, meta=meta, memory_mib=memory_mib, timeout=timeout)
+            if r is None:
+                continue
+            store.record_read(f.url, r.as_row())
+            counts[f"read_{r.status}"] += 1
+            if r.status != "ok":
+                store.record_event(run_id, item.site_id, f.url, r.status, r.detail[:500])
         item.chosen = choose(files)
         item.parsed = item.chosen.parsed if item.chosen is not None else None
         # no run id: a re-parse has not seen the report on its portal (it neither moves last_seen_run nor

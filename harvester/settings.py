@@ -44,6 +44,27 @@ HARVESTER_ZIP_MAX_MEMBERS = int(os.environ.get("HARVESTER_ZIP_MAX_MEMBERS", "100
 HARVESTER_ZIP_RATIO_FLOOR = int(os.environ.get("HARVESTER_ZIP_RATIO_FLOOR", str(1024 * 1024)))  # members smaller: ratio not judged
 HARVESTER_TMPDIR = os.environ.get("HARVESTER_TMPDIR", "")        # where converters' private temp dirs go (default: the system's)
 HARVESTER_SOFFICE = os.environ.get("HARVESTER_SOFFICE", "")      # LibreOffice binary (default: soffice on PATH)
+# budgets (harvester/extract/budget.py), checked before the reader allocates: each a named limit that no real
+# report comes near; a document over one is `too_large` with the setting's name in the detail
+HARVESTER_MAX_PAGES = int(os.environ.get("HARVESTER_MAX_PAGES", "2000"))                 # PDF / OFD pages
+HARVESTER_MAX_PAGE_AREA = float(os.environ.get("HARVESTER_MAX_PAGE_AREA", "25000000"))  # PDF/OFD page, points² (A4: 0.5 M)
+HARVESTER_MAX_PIXELS = int(os.environ.get("HARVESTER_MAX_PIXELS", str(80_000_000)))     # an image's width × height
+HARVESTER_MAX_SPAN = int(os.environ.get("HARVESTER_MAX_SPAN", "1000"))                   # colspan/rowspan, gridSpan/gridBefore/gridAfter
+HARVESTER_MAX_TABLE_COLUMNS = int(os.environ.get("HARVESTER_MAX_TABLE_COLUMNS", "2000"))  # grid width of one table
+HARVESTER_MAX_TABLE_CELLS = int(os.environ.get("HARVESTER_MAX_TABLE_CELLS", "1000000"))  # grid positions of one table
+HARVESTER_MAX_MERGED_CELLS = int(os.environ.get("HARVESTER_MAX_MERGED_CELLS", "2000000"))  # XLSX: cells under merged ranges
+HARVESTER_MAX_SHEETS = int(os.environ.get("HARVESTER_MAX_SHEETS", "100"))                # XLSX/XLS sheets
+HARVESTER_ZIP_MAX_MEMBER = int(os.environ.get("HARVESTER_ZIP_MAX_MEMBER", str(100 * 1024 * 1024)))  # one member, inflated
+HARVESTER_ZIP_MAX_XML_MEMBER = int(os.environ.get("HARVESTER_ZIP_MAX_XML_MEMBER", str(32 * 1024 * 1024)))  # one XML part
+HARVESTER_MAX_STREAM_BYTES = int(os.environ.get("HARVESTER_MAX_STREAM_BYTES", str(400 * 1024 * 1024)))  # one PDF stream, inflated
+HARVESTER_MAX_DEPTH = int(os.environ.get("HARVESTER_MAX_DEPTH", "200"))                  # element nesting (HTML, XML)
+HARVESTER_MAX_HTML_BYTES = int(os.environ.get("HARVESTER_MAX_HTML_BYTES", str(10 * 1024 * 1024)))  # one HTML page
+HARVESTER_MAX_TEXT_CHARS = int(os.environ.get("HARVESTER_MAX_TEXT_CHARS", str(20_000_000)))  # extracted text
+# the sandbox (harvester/extract/sandbox.py): each document is read in a worker process under these limits
+HARVESTER_SANDBOX = os.environ.get("HARVESTER_SANDBOX", "1").strip().lower() not in ("0", "false", "no", "off")
+HARVESTER_EXTRACT_MEMORY_MIB = int(os.environ.get("HARVESTER_EXTRACT_MEMORY_MIB", "2048"))  # RLIMIT_AS of a worker
+HARVESTER_EXTRACT_TIMEOUT = float(os.environ.get("HARVESTER_EXTRACT_TIMEOUT", "180"))     # wall seconds per document
+HARVESTER_EXTRACT_WORKERS = int(os.environ.get("HARVESTER_EXTRACT_WORKERS", "2"))         # documents read at once in a crawl
 
 # --- politeness: obey robots.txt, identify ourselves, keep per-domain limits ---------------------
 ROBOTSTXT_OBEY = True
@@ -58,7 +79,7 @@ DOWNLOAD_DELAY_JITTER = 0.5              # ±50% around DOWNLOAD_DELAY (Scrapy 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_TIMEOUT = float(os.environ.get("HARVESTER_DOWNLOAD_TIMEOUT", "60"))   # seconds per download (a 1 byte/s drip ends here)
 DOWNLOAD_MAXSIZE = HARVESTER_MAX_DOCUMENT_BYTES
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 RETRY_ENABLED = True

@@ -14,6 +14,8 @@ class ParsePipeline(Stage):
         if item.unchanged_report is not None:      # same bytes as stored: the stored parse stands
             return item
         for f in item.files:
+            if f.read is not None:                 # read and parsed in the sandbox
+                continue
             try:
                 parse_file(f, title=item.title, meta=item.meta)
             except Exception as exc:  # a parser bug must not lose the report: record it, keep the raw file

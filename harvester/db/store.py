@@ -321,6 +321,7 @@ class Store:
             if dead:
                 conn.execute(update(CrawlRun).where(CrawlRun.id.in_(dead)).values(
                     status="interrupted", finished_at=utcnow()))
+        self.archive.sweep()                  # partial files a killed crawl was writing
         return dead
 
     def finish_run(self, run_id: int, status: str, counts: Mapping[str, Any] | None = None) -> None:
@@ -422,6 +423,12 @@ class Store:
         changed = sha is not None and (old is None or old.sha256 != sha)
         return {"sha256": row["sha256"], "storage_path": row["storage_path"], "size": row["size"],
                 "changed": changed}
+
+    def record_read(self, url: str, row: dict) -> None:
+        """The sandbox's read of ``url``'s bytes: read_status, read_detail, read_seconds, read_peak_mib."""
+        keys = ("read_status", "read_detail", "read_seconds", "read_peak_mib")
+        with self._write() as conn:
+            conn.execute(update(Document).where(Document.url == url).values({k: row.get(k) for k in keys}))
 
     def read_document(self, sha256: str) -> bytes:
         """Archived bytes by SHA-256 (FileNotFoundError when not in the archive)."""

@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("--fault", action="append", default=[], metavar="SITE:NAME",
                     help=f"switch a fault on (known: {', '.join(FAULTS)})")
     sv.add_argument("--obstacles", action="store_true", help="add one site per obstacle, its fault switched on")
+    sv.add_argument("--chaos", type=float, default=None, metavar="RATE",
+                    help="a failing web on every site (devportal/chaos.py): RATE of requests faulted once, e.g. 0.05")
     sv.add_argument("--variants", type=int, default=0, metavar="N",
                     help="serve the variant portals instead: seeds 0…N-1 of every CMS family (devportal/variants.py)")
     sv.add_argument("--province", action="store_true",
@@ -61,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         if name not in FAULTS:
             ap.error(f"unknown fault {name!r}")
         world.site(site_id).faults.add(name)
+    if args.chaos is not None:
+        for s in world.sites:
+            s.faults.add("chaos")
+            s.fault_state["chaos_rate"] = args.chaos
     running = start_world(world, host_base=args.host_base, port=args.port)
     if args.registry:
         write_registry(running, args.registry)

@@ -347,3 +347,34 @@ def latency(site, req, resp):
     server does (the benchmark of distributed workers; the server answers each connection in its own thread)."""
     _time.sleep(float(site.fault_state.get("latency", 0.2)))
     return resp
+
+
+# names a server may put in Content-Disposition: traversal, absolute paths, NUL, line breaks, 1,000
+# characters, Windows device names — the harvester must never write any of them anywhere
+HOSTILE_NAMES = [
+    "../../../../../../tmp/HARVESTER-EVIL-traversal.pdf",
+    "/tmp/HARVESTER-EVIL-absolute.pdf",
+    "..\\..\\..\\HARVESTER-EVIL-backslash.pdf",
+    "HARVESTER-EVIL-nul\0.pdf",
+    "HARVESTER-EVIL-newline\nSet-Cookie: x=1.pdf",
+    "HARVESTER-EVIL-" + "长" * 1000 + ".pdf",
+    "CON", "NUL.pdf", "aux.docx", "COM1.pdf", "LPT1",
+    "~/.bashrc", ".", "..", "",
+]
+
+
+@fault("hostile_names")
+def hostile_names(site, req, resp):
+    """Every attachment comes with a Content-Disposition name from HOSTILE_NAMES in turn (as filename*, so
+    NUL and line breaks survive the header, percent-encoded, plus a plain filename= fallback)."""
+    if resp.role != "attachment" or resp.status != 200:
+        return resp
+    from urllib.parse import quote
+    with _STATE_LOCK:
+        n = site.fault_state.get("hostile_names_n", 0)
+        site.fault_state["hostile_names_n"] = n + 1
+    name = HOSTILE_NAMES[n % len(HOSTILE_NAMES)]
+    plain = name.encode("ascii", "replace").decode().replace("\0", "").replace("\n", " ").replace('"', "")
+    headers = dict(resp.headers)
+    headers["Content-Disposition"] = f'attachment; filename="{plain}"; filename*=UTF-8\'\'{quote(name, safe="")}'
+    return Response(resp.status, headers, resp.body, resp.role)

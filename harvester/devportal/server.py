@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .faults import Request, Response, apply_faults, not_found
+from . import chaos  # noqa: E402 - registers the chaos fault
 from .world import ExpectedReport, Site, World
 
 REGISTRY_HEADER = ["site_id", "name", "province", "city", "county", "start_url", "platform"]
@@ -109,10 +110,14 @@ def _handler(site: Site, log: list, lock: threading.Lock):
             req = Request(self.command, path, parts.query, {k.lower(): v for k, v in self.headers.items()},
                           self.client_address[0], body=body, scheme=scheme, listener=listener, received=received)
             resp = respond(site, req)
+            trouble = chaos.pick(site, self.command, path, parts.query) if "chaos" in site.faults else None
             with lock:
                 log.append(LoggedRequest(site.site_id, self.command, self.path, resp.status,
                                          self.headers.get("User-Agent", ""), time.time(), received, scheme,
                                          listener, resp.headers.get("Retry-After", "")))
+            if trouble is not None:
+                chaos.serve(self, site, trouble, resp.body, resp.headers, resp.status)
+                return
             self.send_response(resp.status)
             for k, v in resp.headers.items():
                 if k.lower() == "content-length":
@@ -184,7 +189,7 @@ class _Server(ThreadingHTTPServer):
     site: Site | None = None
 
     def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
             return        # the client hung up: a browser closing a page whose script still polls
         super().handle_error(request, client_address)
 

@@ -118,7 +118,9 @@ def _guarded(data: bytes, kind: str) -> Extracted | None:
     """The ZIP-bomb guard for ZIP packages: an Extracted with the problem, or None when safe."""
     from .safety import ZipBomb, check_zip
     try:
-        check_zip(data)
+        if check_zip(data).encrypted:
+            return Extracted(kind=kind, problem="encrypted",
+                             detail="the package's members are encrypted (a password-protected ZIP): cannot be read")
     except ZipBomb as exc:
         return Extracted(kind=kind, problem="zip_bomb", detail=f"refused to open the package: {exc}"[:500])
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
@@ -141,10 +143,29 @@ def extract(data: bytes, *, url: str | None = None, content_type: str | None = N
         if limit and len(data) > limit:
             return Extracted(kind=kind, problem="too_large",
                              detail=f"{len(data)} bytes, more than the {limit}-byte limit (HARVESTER_MAX_DOCUMENT_BYTES)")
+        if kind == "html":
+            from .budget import check
+            check("HARVESTER_MAX_HTML_BYTES", len(data), "HTML page bytes")
         if kind in _ZIP_KINDS:
             bad = _guarded(data, kind)
             if bad is not None:
                 return bad
+        ex = _extract_kind(data, kind, url, content_type)
+        from .budget import text_length
+        text_length(len(ex.text or ""))
+        return ex
+    except MemoryError:
+        return Extracted(kind=kind, problem="memory_limit",
+                         detail="the reader ran out of memory (the sandbox's HARVESTER_EXTRACT_MEMORY_MIB)")
+    except Exception as exc:  # a broken document must never stop a crawl
+        from .budget import BudgetExceeded
+        if isinstance(exc, BudgetExceeded):
+            return Extracted(kind=kind, problem="too_large", detail=str(exc)[:500])
+        return Extracted(kind=kind, problem="corrupt", detail=f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _extract_kind(data: bytes, kind: str, url: str | None, content_type: str | None) -> Extracted:
+    if True:
         if kind == "html":
             from .html import extract_html
             return extract_html(data, url=url, content_type=content_type)
@@ -185,5 +206,3 @@ def extract(data: bytes, *, url: str | None = None, content_type: str | None = N
             return Extracted(kind=kind, problem="encrypted",
                              detail="a password-protected Office document (OLE EncryptedPackage): cannot be read")
         return Extracted(kind=kind, problem="unsupported_type", detail=f"no extractor for {kind}")
-    except Exception as exc:  # a broken document must never stop a crawl
-        return Extracted(kind=kind, problem="corrupt", detail=f"{type(exc).__name__}: {exc}"[:500])

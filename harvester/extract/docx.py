@@ -16,6 +16,7 @@ import zipfile
 
 from lxml import etree
 
+from . import budget
 from .base import Extracted
 from .metadata import meta_from_text
 
@@ -77,9 +78,11 @@ def _int(el, default: int) -> int:
     if el is None:
         return default
     try:
-        return int(el.get(_VAL) or default)
+        n = int(el.get(_VAL) or default)
     except ValueError:
         return default
+    budget.check("HARVESTER_MAX_SPAN", n, f"DOCX w:{etree.QName(el).localname}")
+    return n
 
 
 def _grid(tbl) -> tuple[list[list[str]], list[list[int]], list[str]]:
@@ -125,6 +128,7 @@ def _grid(tbl) -> tuple[list[list[str]], list[list[int]], list[str]]:
         for _ in range(after):
             texts.append("")
             row_ids.append(len(texts) - 1)
+        budget.grid_width(len(row_ids), len(row_ids) * (len(grid) + 1))
         grid.append([texts[i] for i in row_ids])
         ids.append(row_ids)
         lines.append("\t".join(own))

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
+from . import budget
 from .base import Extracted
 from .metadata import meta_from_html
 
@@ -205,6 +206,7 @@ def table_grid(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
             cs = _span(cs, 100) if cs else 1
             rs = td.get("rowspan")
             rs = _span(rs, 1000) if rs else 1
+            budget.grid_width(col + cs, (len(grid) + 1) * (col + cs))
             for _ in range(cs):
                 row_t.append(text)
                 row_i.append(nid)
@@ -378,6 +380,7 @@ def extract_html(data: bytes | str, url: str | None = None, content_type: str | 
             return Extracted(kind="html", problem="corrupt", detail=f"HTML not parseable: {exc}"[:300])
     if root is None:
         return Extracted(kind="html", problem="empty", detail="no HTML elements")
+    budget.tree_depth(root)                 # the renderer recurses: hostile nesting is refused first
     container = _find_container(root, html_text)
     meta = _page_meta(html_text, root, container)
     for br in container.iter("br"):     # a line break inside a cell separates its words (H-M3)

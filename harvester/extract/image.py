@@ -38,8 +38,10 @@ def _open(data: bytes):
     except Image.DecompressionBombError as exc:
         raise OverflowError(str(exc)) from None
     w, h = im.size
-    if w * h > MAX_PIXELS:
-        raise OverflowError(f"{w}x{h} pixels, more than {MAX_PIXELS}")
+    from .budget import limit
+    cap = limit("HARVESTER_MAX_PIXELS") or MAX_PIXELS
+    if w * h > cap:
+        raise OverflowError(f"{w}x{h} pixels, more than {cap} (HARVESTER_MAX_PIXELS)")
     im.load()
     return im
 

@@ -319,6 +319,10 @@ def extract_ofd(data: bytes) -> Extracted:
             templates[t.get("ID")] = t.get("BaseLoc")
         pages_el = _child(doc, "Pages")
         page_locs = [p.get("BaseLoc") for p in (_children(pages_el, "Page") if pages_el is not None else [])]
+        from . import budget
+        budget.check("HARVESTER_MAX_PAGES", len(page_locs), "OFD pages")
+        budget.check("HARVESTER_MAX_PAGE_AREA", int(abs(default_box[0] * default_box[1]) * (72 / 25.4) ** 2),
+                     "OFD page area (points²)")
         media = _media(pkg, doc, doc_dir)
         page_lines, broken, images, chars = [], [], [], 0
         for k, loc in enumerate(page_locs):

@@ -51,7 +51,9 @@ import operator
 import re
 from collections import Counter
 
+from . import budget
 from .base import Extracted
+from .budget import BudgetExceeded
 
 try:  # imported lazily-safe: the module must import even without pypdfium2 so extract() can report
     import pypdfium2 as pdfium
@@ -1013,6 +1015,8 @@ def extract_pdf(data: bytes, *, tables: bool = False) -> Extracted:
         return Extracted(kind="pdf", problem="unsupported_type", detail="pypdfium2 is not installed")
     try:
         return _extract(bytes(data), tables)
+    except (BudgetExceeded, MemoryError):
+        raise
     except Exception as exc:  # last line of defence: a broken document must never stop a crawl
         return Extracted(kind="pdf", problem="corrupt", detail=f"{type(exc).__name__}: {exc}"[:500])
 
@@ -1058,11 +1062,17 @@ class _Stats:
 
 
 def _extract(data: bytes, want_tables: bool) -> Extracted:
+    budget.pdf_streams(data)                       # a Flate bomb is refused before pdfium inflates it
+    budget.pdf_form_cycles(data)                   # so are Form XObjects that draw themselves
     doc, bad = _open(data)
     if bad is not None:
         return bad
     try:
         npages = len(doc)
+        budget.check("HARVESTER_MAX_PAGES", npages, "PDF pages")
+        for pi in range(npages):
+            w, h = doc.get_page_size(pi)
+            budget.check("HARVESTER_MAX_PAGE_AREA", int(abs(w * h)), f"page {pi + 1} area (points²)")
         meta = _meta(doc, npages)
         if npages == 0:
             return Extracted(kind="pdf", meta=meta, problem="empty", detail="the PDF has no pages")

@@ -76,6 +76,7 @@ class ZipReport:
     members: int
     total: int          # declared uncompressed bytes
     compressed: int
+    encrypted: bool = False    # a member has the "encrypted" flag (password-protected ZIP)
 
 
 def check_zip(data: bytes) -> ZipReport:
@@ -99,7 +100,9 @@ def check_zip(data: bytes) -> ZipReport:
         if size > floor and size > max_ratio * max(packed, 1):
             raise ZipBomb(f"member {info.filename!r} inflates {size} bytes from {packed} "
                           f"(ratio {size / max(packed, 1):.0f}, limit {max_ratio:g})")
-    return ZipReport(len(infos), total, compressed)
+    from .budget import zip_members
+    zip_members(infos)                   # then each member against its own budget (a legal ratio, too large)
+    return ZipReport(len(infos), total, compressed, any(i.flag_bits & 0x1 for i in infos))
 
 
 @contextlib.contextmanager

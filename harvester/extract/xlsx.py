@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
+from . import budget
 from .base import Extracted
 from .metadata import meta_from_text
 
@@ -60,6 +62,8 @@ def _blocks(sheet: Sheet):
     if not sheet.cells:
         return [], [], []
     owner: dict[tuple[int, int], tuple[int, int]] = {}   # covered position -> top-left of its merge
+    budget.check("HARVESTER_MAX_MERGED_CELLS", sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in sheet.merged),
+                 f"cells under the merged ranges of sheet {sheet.name!r}")
     for r0, c0, r1, c1 in sheet.merged:
         if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS:
             raise ValueError(f"merged range {r0},{c0}:{r1},{c1} too large")
@@ -154,10 +158,51 @@ def from_sheets(kind: str, sheets: list[Sheet], meta: dict | None = None) -> Ext
     return ex
 
 
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3})(\d{1,7}):([A-Za-z]{1,3})(\d{1,7})"')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def xlsx_budget(data: bytes) -> None:
+    """Sheets and merged ranges read from the package's XML before openpyxl sees it (openpyxl makes an
+    object for every cell a merged range covers: one range over a whole sheet is 17 billion)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sheets = [n for n in zf.namelist() if n.lower().lstrip("/").startswith("xl/worksheets/") and n.lower().endswith(".xml")]
+        budget.check("HARVESTER_MAX_SHEETS", len(sheets), "XLSX sheets")
+        merged = 0
+        for name in sheets:
+            with zf.open(name) as fh:
+                tail = b""
+                while True:                               # streamed: a sheet part is never held whole
+                    block = fh.read(1 << 20)
+                    buf = tail + block
+                    cut = buf.rfind(b"<") if block else len(buf)
+                    cut = cut if cut > 0 else len(buf)
+                    for m in _MERGE_RE.finditer(buf, 0, cut):
+                        r0, r1 = int(m.group(2)), int(m.group(4))
+                        c0, c1 = _col(m.group(1)), _col(m.group(3))
+                        merged += (abs(r1 - r0) + 1) * (abs(c1 - c0) + 1)
+                        budget.check("HARVESTER_MAX_MERGED_CELLS", merged, "XLSX cells under merged ranges")
+                    tail = buf[cut:]
+                    if not block:
+                        break
+
+
 def extract_xlsx(data: bytes) -> Extracted:
+    try:
+        xlsx_budget(data)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        return Extracted(kind="xlsx", problem="corrupt", detail=f"not a readable XLSX: {type(exc).__name__}: {exc}"[:500])
     try:
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
+    except MemoryError:
+        raise
     except Exception as exc:
         return Extracted(kind="xlsx", problem="corrupt", detail=f"not a readable XLSX: {type(exc).__name__}: {exc}"[:500])
     try:
@@ -202,6 +247,7 @@ def extract_xls(data: bytes) -> Extracted:
                 return Extracted(kind="xls", problem="corrupt", detail=f"not a readable XLS: {exc2}"[:500])
         else:
             return Extracted(kind="xls", problem="corrupt", detail=f"not a readable XLS: {msg}"[:500])
+    budget.check("HARVESTER_MAX_SHEETS", book.nsheets, "XLS sheets")
     try:
         sheets = []
         total = 0

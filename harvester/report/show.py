@@ -69,6 +69,10 @@ def render(rep: ParsedReport, *, header: dict | None = None, cells: str | None =
     if doc or sha:
         kind = f" ({h['document_type']})" if h.get("document_type") else ""
         out.append(f"document: {doc or '(local file)'}{kind}" + (f" sha256 {sha}" if sha else ""))
+    rd = h.get("read") or {}
+    if rd.get("read_status") and rd["read_status"] != "ok":     # the sandbox could not read it to the end
+        out.append(f"read: {rd['read_status']} after {rd.get('read_seconds') or 0:g} s, peak "
+                   f"{rd.get('read_peak_mib') or 0:g} MiB — {rd.get('read_detail') or ''}")
     read = sum(1 for c in rep.cells.values() if c.value is not None and not c.imputed)
     imputed = sum(1 for c in rep.cells.values() if c.imputed)
     statuses = Counter(c.status for c in rep.checks)

@@ -1,0 +1,103 @@
+"""Kill a crawl at random moments and resume it: shared by tests/e2e/test_kill.py and bench/bench_kill.py."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from crawlhelp import ROOT, query, run_cli, snapshot
+
+
+def _count(db_file: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as c:
+            return c.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def start(args, env) -> subprocess.Popen:
+    e = {**os.environ, **env}
+    e.pop("HARVESTER_DB", None)
+    return subprocess.Popen([sys.executable, "-m", "harvester.cli", *map(str, args)], cwd=ROOT, env=e,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def kill_at(proc: subprocess.Popen, delay: float) -> bool:
+    """SIGKILL the process group after ``delay`` seconds; False when it had finished before."""
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        return False
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return True
+
+
+def sandbox_leftovers(pid: int) -> list[str]:
+    """Sandbox processes (fork server, monitors, workers) of a killed crawl still alive."""
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [ln for ln in out.splitlines() if f"harvester-sandbox-{pid}-" in ln]
+
+
+def integrity(db_file: Path) -> str:
+    with sqlite3.connect(db_file) as c:
+        return c.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def orphans(db_url: str, archive: Path) -> dict:
+    """Archive files no document row names, and partial files left in the spool."""
+    known = {s for (s,) in query(db_url, "SELECT sha256 FROM documents WHERE sha256 IS NOT NULL")}
+    known |= {s for (s,) in query(db_url, "SELECT document_sha256 FROM report_versions WHERE document_sha256 IS NOT NULL")}
+    files = {p.name for p in archive.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")}
+    spool = list((archive / ".tmp").glob("*")) if (archive / ".tmp").exists() else []
+    return {"unreferenced": sorted(files - known), "missing": sorted(known - files), "partial": [p.name for p in spool]}
+
+
+STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
+
+
+def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: float, env: dict, max_tries: int = 40,
+                    total: int = 0):
+    """Crawl into tmp/killed.db, SIGKILLed at ``kills`` random moments (each run killed after the start-up and
+    a random share of ``duration / kills`` seconds: the moments fall over the whole crawl, in fetching, reading
+    documents and writing the database),
+    resumed each time, then once to the end. Returns (db_url, moments: [(delay, reports stored when killed)])."""
+    rng = random.Random(seed)
+    per_kill = max(1.0, duration / kills)          # spread over the crawl: each resumed run gets a little further
+    db_file = tmp / "killed.db"
+    db = f"sqlite:///{db_file}"
+    moments = []
+    tries = 0
+    shortest = None
+    while len(moments) < kills and tries < max_tries:
+        tries += 1
+        # alternately a short run (a share of duration / kills) and a long one (a share of what is left to
+        # do: a resumed crawl fetches again what it had not stored), so kills fall before, among and after
+        # the reports' writes
+        done = _count(db_file) / total if total else 0.0
+        if tries % 2:
+            delay = STARTUP + rng.uniform(0.05, 0.85) * max(0.15 * duration, (duration - STARTUP) * (1.0 - done))
+        else:
+            delay = STARTUP + rng.uniform(0.1, 1.5) * per_kill
+        if shortest is not None:                   # a resumed run that finished showed how short runs now are
+            delay = min(delay, rng.uniform(0.3, 0.9) * shortest)
+        t0 = time.monotonic()
+        proc = start(["crawl", "--sites", registry, "--db", db], env)
+        if kill_at(proc, delay):
+            moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid)))
+        else:
+            ran = time.monotonic() - t0
+            shortest = ran if shortest is None else min(shortest, ran)
+    final = run_cli("crawl", "--sites", registry, "--db", db, env=env, timeout=900)
+    assert final.returncode == 0, final.stderr[-3000:]
+    return db, moments, tries
+
+
+__all__ = ["kill_and_resume", "integrity", "orphans", "snapshot", "query", "run_cli", "start", "kill_at"]
