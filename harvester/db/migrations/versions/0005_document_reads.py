@@ -2,7 +2,10 @@
 memory_limit, crashed, encrypted, corrupt), detail, wall seconds and the worker's peak memory
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0010
+
+Revision ids are names, not the order: this one was written beside 0007–0010 and merged after
+them, so it follows 0010 (the chain of down_revision is the order).
 
 Existing rows get no read (NULL); the next crawl or ``harvester reparse`` records one. Downgrade drops
 the columns.

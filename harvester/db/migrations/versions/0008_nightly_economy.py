@@ -2,7 +2,7 @@
 whose items are all known) and every report column's revisit schedule (column_schedule)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 mutes (an alarm silenced with a reason and an expiry)
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 from __future__ import annotations
 
