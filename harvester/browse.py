@@ -35,7 +35,8 @@ from harvester.query import QueryError, readonly_engine, resolve, sqlite_file
 
 Progress = Callable[[str, int], "object"]
 TEMPLATES = Path(__file__).parent / "templates" / "browse"
-PLUGIN_SOURCE = "from harvester.browse_plugin import asgi_wrapper, extra_template_vars  # noqa: F401\n"     # (label, length) → context manager with .update(n)
+PLUGIN_SOURCE = ("from harvester.browse_plugin import asgi_wrapper, extra_template_vars, register_routes"
+                 "  # noqa: F401\n")
 
 MAIN_TABLES = {
     "sites": ("The site registry (data/sites.csv): one row per portal.", ["province", "platform"]),
@@ -126,8 +127,6 @@ class Plan:
         args = ["serve"]
         if self.static is not None:
             args += ["--static", f"browse-static:{self.static}"]
-        if self.archive is not None:
-            args += ["--static", f"archive:{self.archive}"]
         if self.plugins is not None:
             args += ["--plugins-dir", str(self.plugins), "--template-dir", str(TEMPLATES)]
         args += ["-i", str(self.database)] if self.immutable else [str(self.database)]
@@ -375,8 +374,14 @@ def prepare(url, work_dir: Path, *, immutable: bool = False, as_of: dt.date | No
     (static / "research.css").write_text(STYLE, encoding="utf-8")
     metadata["extra_css_urls"] = ["/browse-static/research.css"]
     archive = archive_root(u)
-    metadata["plugins"] = {"harvester-browse": {"companion": companion_name,
-                                                "archive_url": "/archive/" if archive else None}}
+    import os
+    warc_dir = Path(os.environ.get("HARVESTER_WARC_DIR") or (archive / "warc" if archive else "")).expanduser()
+    # the archived copies are served by the plugin (/archive-copy/<sha256>): a file of the archive, or the
+    # payload of the WARC record that holds those bytes (the archive is a view of the records)
+    metadata["plugins"] = {"harvester-browse": {"companion": companion_name, "main": database_name,
+                                                "archive_url": "/archive-copy/" if archive else None,
+                                                "archive_root": str(archive) if archive else None,
+                                                "warc_dir": str(warc_dir) if archive else None}}
     from harvester.charts import dashboards
     metadata["plugins"]["datasette-dashboards"] = dashboards(companion_name)
     plugins = work_dir / "plugins"

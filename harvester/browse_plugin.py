@@ -10,7 +10,10 @@
   intact (Datasette's own CSV has none).
 
 Configured from the metadata: ``plugins: {"harvester-browse": {"companion": "research",
-"archive_url": "/archive/" or null}}``.
+"main": <the database's name>, "archive_url": "/archive-copy/" or null, "archive_root", "warc_dir"}}``.
+* **Archived copies.** ``/archive-copy/<sha256>`` answers with the archived bytes: the file
+  ``<archive_root>/ab/cd/<sha256>`` when there is one, else the payload of the WARC record that holds them
+  (``warc_captures`` of the main database; the bytes are checked against the SHA-256).
 """
 from __future__ import annotations
 
@@ -53,7 +56,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             "SELECT rowid AS check_rowid, check_id, status, explanation, detail, cells FROM checks "
             "WHERE report_id = ? AND status != 'PASS' ORDER BY status, check_id", [report_id])).rows]
         archive_url = conf.get("archive_url")
-        archive_link = (archive_url + report["archive_path"]) if archive_url and report.get("archive_path") else None
+        sha = report.get("document_sha256")
+        archive_link = (archive_url + sha) if archive_url and sha else None
         return {"hv_report": report, "hv_cells": cells, "hv_checks": checks, "hv_derived": derived,
                 "hv_archive_link": archive_link}
 
@@ -86,3 +90,49 @@ def asgi_wrapper(datasette):
             await app(scope, receive, send_bom)
         return with_bom
     return wrap
+
+
+def _archived(conf: dict, rows, sha: str) -> bytes | None:
+    import hashlib
+    from pathlib import Path
+
+    root = conf.get("archive_root")
+    if root:
+        path = Path(root) / sha[:2] / sha[2:4] / sha
+        if path.is_file():
+            return path.read_bytes()
+    warc_dir = conf.get("warc_dir")
+    for row in rows:
+        path = Path(warc_dir or "") / row["warc_file"]
+        if not warc_dir or not path.is_file():
+            continue
+        from harvester.warc import read_record_payload
+
+        data = read_record_payload(path, row["offset"])
+        if hashlib.sha256(data).hexdigest() == sha:
+            return data
+    return None
+
+
+@hookimpl
+def register_routes(datasette):
+    from datasette.utils.asgi import Response
+
+    async def archive_copy(request):
+        conf = _config(datasette)
+        sha = request.url_vars["sha"]
+        rows = []
+        main = conf.get("main")
+        if main and conf.get("warc_dir"):
+            db = datasette.get_database(main)
+            if await db.table_exists("warc_captures"):
+                rows = (await db.execute(
+                    "SELECT warc_file, \"offset\" FROM warc_captures WHERE body_sha256 = ? AND record_type IN "
+                    "('response', 'resource', 'conversion') ORDER BY id DESC", [sha])).rows
+        data = _archived(conf, rows, sha)
+        if data is None:
+            return Response.text(f"no archived copy of {sha}", status=404)
+        return Response(data, content_type="application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{sha}"'})
+
+    return [(r"^/archive-copy/(?P<sha>[0-9a-f]{64})$", archive_copy)]

@@ -199,8 +199,8 @@ META: dict[str, tuple[str, str, str, str, str]] = {
     "fetched_at": ("抓取时间", "When the document was fetched (UTC, ISO 8601)", "UTC", "datetime", _R),
     "document_sha256": ("文件SHA-256", "SHA-256 of the document's bytes (the archived copy's name)", "", "text",
                         f"{_R};{_C}"),
-    "archive_path": ("存档副本", "Where the archived copy is, relative to the archive root "
-                     "(ab/cd/<sha256>); publish: the archive reference", "", "text", _R),
+    "archive_path": ("存档副本", "Where the archived copy is: warc:<file>#<offset> (the WARC record "
+                     "under <archive>/warc/ holding the bytes) or ab/cd/<sha256> (a file of the archive)", "", "text", _R),
     "report_state": ("版本状态", "current, revised (its document changed since first seen) or withdrawn "
                      "(page or document gone)", "", "text", _R),
     "revised_at": ("修订时间", "Last time the report's document changed (UTC)", "UTC", "datetime", _R),

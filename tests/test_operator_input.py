@@ -233,6 +233,8 @@ def test_read_only_commands_never_create_tables_in_an_empty_postgresql_database(
     assert run(tmp_path, ["init", "--db", pg_url]).returncode == 0          # init creates them
     assert sql(pg_url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
                        "AND table_name = 'rejected_revisions'") == [(1,)]
-    sql(pg_url, "DROP TABLE " + ", ".join(
-        t for (t,) in sql(pg_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                                  "current_schema()")) + " CASCADE")
+    for kind, drop in (("VIEW", "DROP VIEW "), ("BASE TABLE", "DROP TABLE ")):   # views (report_evidence) first
+        names = [t for (t,) in sql(pg_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                           f"current_schema() AND table_type = '{kind}'")]
+        if names:
+            sql(pg_url, drop + ", ".join(names) + " CASCADE")
