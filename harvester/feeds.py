@@ -24,7 +24,7 @@ FIELDS = ("site_id", "agency", "year", "title", "report_id", "stored", "page_url
 def document_ref(f: Fetched) -> dict:
     return {"url": f.url, "role": f.role, "http_status": 304 if f.not_modified else f.status,
             "content_type": f.content_type or None, "kind": f.kind, "sha256": f.sha256,
-            "archive_path": Archive.relpath(f.sha256) if f.sha256 else None,
+            "archive_path": f.storage_path or (Archive.relpath(f.sha256) if f.sha256 else None),
             "size": len(f.body) if f.body else 0, "error": f.error}
 
 

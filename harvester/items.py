@@ -20,6 +20,7 @@ class Fetched:
     not_modified: bool = False     # a 304: `body` is the archived copy
     # filled by the pipelines
     sha256: str | None = None
+    storage_path: str | None = None  # where the archived copy is: warc:<file>#<offset> or ab/cd/<sha256>
     changed: bool = True           # the URL's bytes differ from what was archived for it before
     kind: str | None = None
     extracted: Any = None          # harvester.extract.Extracted

@@ -25,6 +25,7 @@ def archive_file(store, f: Fetched, site_id: str | None = None) -> None:
                                 content_type=f.content_type, etag=f.etag, last_modified=f.last_modified,
                                 problem=f.error, site_id=site_id, role=f.role)
     f.sha256 = saved.get("sha256") if saved else None
+    f.storage_path = saved.get("storage_path") if saved else None
     f.changed = bool(saved.get("changed")) if saved else True
 
 

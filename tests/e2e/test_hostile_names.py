@@ -51,10 +51,13 @@ def test_hostile_attachment_names_never_become_paths(tmp_path):
     assert {n for n in _names(ROOT) if MARK in n or n.lower() in DEVICES} == before_root
     assert not {n for n in _names(tmp_path) if MARK in n or n.lower() in DEVICES}
     assert {n for n in os.listdir("/tmp") if MARK in n} == before_tmp
-    # the archive holds SHA-256 names only (and its spool directory)
-    sha = re.compile(r"^[0-9a-f]{64}$")
+    # the archive holds names of its own only: SHA-256 names, and the WARC files and their indexes, named by
+    # run, time, host and process (harvester/warc.py)
+    own = re.compile(r"^(?:[0-9a-f]{64}|harvester-\d+-\d{14}-[\w.-]+-\d+-\d{5}\.(?:warc\.gz|cdxj))$")
     files = [p for p in archive.rglob("*") if p.is_file()]
-    assert files and all(sha.match(p.name) for p in files), [p.name for p in files if not sha.match(p.name)][:5]
+    assert files and all(own.match(p.name) and MARK not in p.name for p in files), \
+        [p.name for p in files if not own.match(p.name)][:5]
+    assert any(p.name.endswith(".warc.gz") for p in files)
     # and no name made it into the database as a path
     assert not query(db, "SELECT storage_path FROM documents WHERE storage_path LIKE :m", m=f"%{MARK}%")
 
