@@ -58,9 +58,10 @@ def main() -> int:
     left = orphans(db, tmp / "archive")
     survivors = sum(len(m[2]) for m in moments)
     print(f"reference crawl: {duration:.0f} s, {len(expected)} reports published")
-    for delay, stored, _ in moments:
-        print(f"  killed at {delay:6.2f} s, {stored} reports stored")
-    print(f"kills survived: {len(moments)} (of {tries} starts; the others finished first)")
+    for delay, stored, _, begun in moments:
+        print(f"  killed at {delay:6.2f} s, {stored} reports stored" + ("" if begun else " (before the run began)"))
+    print(f"kills survived: {sum(1 for m in moments if m[3])} of a run under way, {len(moments)} in all "
+          f"(of {tries} starts; the others finished first)")
     print(f"reports lost {len(lost)}, duplicated {len(dup)}, differing from the uninterrupted crawl {changed}")
     print(f"integrity_check: {integrity(tmp / 'killed.db')}; archive files no row names {len(left['unreferenced'])}, "
           f"rows without their file {len(left['missing'])}, partial files left {len(left['partial'])}; "

@@ -21,6 +21,14 @@ def _count(db_file: Path) -> int:
         return 0
 
 
+def _runs(db_file: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as c:
+            return c.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def start(args, env) -> subprocess.Popen:
     e = {**os.environ, **env}
     e.pop("HARVESTER_DB", None)
@@ -52,12 +60,27 @@ def integrity(db_file: Path) -> str:
 
 
 def orphans(db_url: str, archive: Path) -> dict:
-    """Archive files no document row names, and partial files left in the spool."""
+    """Archive files no document row names, documents whose bytes cannot be read back, and partial files left
+    in the spool."""
     known = {s for (s,) in query(db_url, "SELECT sha256 FROM documents WHERE sha256 IS NOT NULL")}
     known |= {s for (s,) in query(db_url, "SELECT document_sha256 FROM report_versions WHERE document_sha256 IS NOT NULL")}
     files = {p.name for p in archive.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")}
     spool = list((archive / ".tmp").glob("*")) if (archive / ".tmp").exists() else []
-    return {"unreferenced": sorted(files - known), "missing": sorted(known - files), "partial": [p.name for p in spool]}
+    # the archive is a view of the WARC records (harvester/warc.py): a document's bytes are a file of the
+    # archive or the payload of a recorded WARC record — read back and checked against the SHA-256
+    from harvester.db import Store
+
+    store = Store(db_url, archive_root=archive, migrate_schema=False)
+    try:
+        missing = []
+        for sha in sorted(known - files):
+            try:
+                store.read_document(sha)
+            except (FileNotFoundError, ValueError):
+                missing.append(sha)
+    finally:
+        store.close()
+    return {"unreferenced": sorted(files - known), "missing": missing, "partial": [p.name for p in spool]}
 
 
 STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
@@ -68,7 +91,9 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     """Crawl into tmp/killed.db, SIGKILLed at ``kills`` random moments (each run killed after the start-up and
     a random share of ``duration / kills`` seconds: the moments fall over the whole crawl, in fetching, reading
     documents and writing the database),
-    resumed each time, then once to the end. Returns (db_url, moments: [(delay, reports stored when killed)])."""
+    resumed each time, then once to the end. Returns (db_url, moments: [(delay, reports stored when killed,
+    sandbox processes left, whether the killed run had begun: its crawl_runs row written)], tries). Only kills of
+    a run that had begun count towards ``kills`` (a kill during Python's start-up tests nothing)."""
     rng = random.Random(seed)
     per_kill = max(1.0, duration / kills)          # spread over the crawl: each resumed run gets a little further
     db_file = tmp / "killed.db"
@@ -76,7 +101,7 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     moments = []
     tries = 0
     shortest = None
-    while len(moments) < kills and tries < max_tries:
+    while sum(1 for m in moments if m[3]) < kills and tries < max_tries:
         tries += 1
         # alternately a short run (a share of duration / kills) and a long one (a share of what is left to
         # do: a resumed crawl fetches again what it had not stored), so kills fall before, among and after
@@ -89,9 +114,10 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
         if shortest is not None:                   # a resumed run that finished showed how short runs now are
             delay = min(delay, rng.uniform(0.3, 0.9) * shortest)
         t0 = time.monotonic()
+        runs = _runs(db_file)
         proc = start(["crawl", "--sites", registry, "--db", db], env)
         if kill_at(proc, delay):
-            moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid)))
+            moments.append((round(delay, 2), _count(db_file), sandbox_leftovers(proc.pid), _runs(db_file) > runs))
         else:
             ran = time.monotonic() - t0
             shortest = ran if shortest is None else min(shortest, ran)
