@@ -67,9 +67,9 @@ def after_check(schedule: dict | None, changed: bool, now: dt.datetime | None = 
     now = now or dt.datetime.now(dt.timezone.utc)
     s = dict(schedule or {})
     s["checks"] = (s.get("checks") or 0) + 1
+    s["changes"] = (s.get("changes") or 0) + (1 if changed else 0)    # a first check may find nothing new
     history = list(s.get("history") or [])
     if changed:
-        s["changes"] = (s.get("changes") or 0) + 1
         s["last_changed_at"] = now
         history = (history + [today(now).isoformat()])[-HISTORY:]
     elif s.get("last_changed_at") is None:

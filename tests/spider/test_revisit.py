@@ -68,3 +68,12 @@ def test_the_calendar_can_be_set(monkeypatch):
     assert not revisit.is_due(s, at("2025-12-02"))
     monkeypatch.setenv("HARVESTER_TODAY", "2026-02-10")
     assert revisit.is_due(s, at("2025-12-02"))        # the season of the calendar set
+
+
+def test_a_first_check_that_finds_nothing_new_counts_no_change():
+    """A column first checked on a night with nothing new (its items known from a listing elsewhere) has a
+    complete schedule: 1 check, 0 changes — every field the column_schedule table requires."""
+    s = revisit.after_check(None, False)
+    assert (s["checks"], s["changes"]) == (1, 0)
+    assert all(s[k] is not None for k in ("last_checked_at", "last_changed_at", "interval_days", "next_due_at"))
+    assert revisit.after_check(s, False)["changes"] == 0 and revisit.after_check(s, True)["changes"] == 1
