@@ -143,7 +143,7 @@ def test_nightly_writes_revisits_for_its_304s_and_nothing_else(crawled):
     kinds = Counter(r["type"] for r in records)
     assert set(kinds) == {"warcinfo", "request", "revisit"}, kinds
     not_modified = [r for r in night["log"] if r.status == 304]
-    assert len(not_modified) >= 30
+    assert len(not_modified) >= 20      # the nightly walk stops at the first page of known items (issue 16)
     revisits = Counter((r["uri"], r["status"]) for r in records
                        if r["type"] == "revisit" and r["profile"].endswith("/server-not-modified"))
     assert revisits == Counter((_log_url(r), 304) for r in not_modified)
