@@ -56,8 +56,15 @@ def orphans(db_url: str, archive: Path) -> dict:
     known = {s for (s,) in query(db_url, "SELECT sha256 FROM documents WHERE sha256 IS NOT NULL")}
     known |= {s for (s,) in query(db_url, "SELECT document_sha256 FROM report_versions WHERE document_sha256 IS NOT NULL")}
     files = {p.name for p in archive.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")}
+    # bytes a WARC record holds are archived as that record (harvester/warc.py): its capture row committed
+    # and its WARC file on disk
+    warc = archive / "warc"
+    held = {s for s, f in query(db_url, "SELECT body_sha256, warc_file FROM warc_captures WHERE body_sha256 IS NOT "
+                                        "NULL AND record_type IN ('response', 'resource', 'conversion')")
+            if (warc / f).is_file()}
     spool = list((archive / ".tmp").glob("*")) if (archive / ".tmp").exists() else []
-    return {"unreferenced": sorted(files - known), "missing": sorted(known - files), "partial": [p.name for p in spool]}
+    return {"unreferenced": sorted(files - known), "missing": sorted(known - files - held),
+            "partial": [p.name for p in spool]}
 
 
 STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
