@@ -14,7 +14,8 @@ what went over the wire — redirects, 404s, 429s, robots.txt and 304s included:
 At the end of the run every file written gets its CDXJ index (``<warc dir>/indexes/``).
 
 Each record other than requests is a row of ``warc_captures`` (file, offset, length, digests), which the
-archive reads its bytes from. ``HARVESTER_WARC=0`` turns it off (the benchmark's baseline).
+archive reads its bytes from; the store buffers the rows and writes them in batches (Store.add_captures),
+its lookups reading the buffer first, and the rest are written when the spider closes. ``HARVESTER_WARC=0`` turns it off (the benchmark's baseline).
 """
 from __future__ import annotations
 
@@ -112,6 +113,11 @@ class WarcMiddleware:
         if self.writer is None:
             return
         self.writer.close()
+        try:
+            self._ctx().store.flush_captures()     # the rows the store still buffers (Store.add_captures)
+        except Exception as exc:  # noqa: BLE001 - recorded; the records stay in the files
+            log.exception("warc_captures rows not written at close")
+            self._ctx().event(None, "", "warc_error", f"{type(exc).__name__}: {exc}"[:500], level="error")
         from harvester.warc import index_warc
         for name in self.writer.files:
             try:

@@ -20,6 +20,8 @@ import math
 import os
 import re
 import socket
+import threading
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -185,6 +187,9 @@ class Store:
         # the WARC records of every fetch (harvester/warc.py); the archive reads its bytes from them
         self.warc_dir = Path(os.environ.get("HARVESTER_WARC_DIR") or root / "warc").expanduser().resolve()
         self.archive = WarcArchive(root, self.warc_dir, self)
+        self._pending_captures: list[dict] = []     # warc_captures rows not written yet (add_captures)
+        self._pending_since = 0.0
+        self._pending_lock = threading.Lock()
 
     def _archive_root(self, archive_root) -> Path:
         if archive_root is None:
@@ -199,6 +204,7 @@ class Store:
     # ------------------------------------------------------------------ plumbing
 
     def close(self) -> None:
+        self.flush_captures()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -217,8 +223,23 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._write_engine.begin() as conn:
-            yield conn
+        with self._pending_lock:       # buffered capture rows go first, in the same transaction
+            pending, self._pending_captures = self._pending_captures, []
+        inserted = False
+        try:
+            with self._write_engine.begin() as conn:
+                if pending:
+                    conn.execute(self._insert(WarcCapture), pending)
+                inserted = True
+                conn.info["harvester_captures_flushed"] = len(pending)
+                yield conn
+        except BaseException:
+            if pending and inserted:        # the transaction failed after them: kept for the next one
+                with self._pending_lock:
+                    self._pending_captures[:0] = pending
+            elif pending:
+                log.error("%d warc_captures rows not written (their WARC records stay in the files)", len(pending))
+            raise
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -436,13 +457,47 @@ class Store:
 
     # ------------------------------------------------------------------ WARC captures
 
+    # Rows of warc_captures are buffered in memory and written in batches (one SQLite transaction per fetch
+    # slowed the crawl): every CAPTURE_BATCH rows, when the oldest waited CAPTURE_SECONDS, inside any other
+    # write transaction of this store (so a row that names a WARC record — a document's archive_path — is
+    # never committed before the record's capture row), before any query of the table, and at close.
+    # The lookups below read the buffer first. A kill loses at most the buffered rows: their records are
+    # in the WARC files (and the CDXJ indexes `harvester warc-index` writes) but nothing refers to them.
+    CAPTURE_BATCH = 200
+    CAPTURE_SECONDS = 2.0
+
     def add_captures(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Record WARC records just written (one fetch's response/revisit/resource/conversion records)."""
         rows = [dict(r) for r in rows]
         if not rows:
             return
-        with self._write() as conn:
-            conn.execute(self._insert(WarcCapture), rows)
+        with self._pending_lock:
+            if not self._pending_captures:
+                self._pending_since = time.monotonic()
+            self._pending_captures.extend(rows)
+            due = (len(self._pending_captures) >= self.CAPTURE_BATCH
+                   or time.monotonic() - self._pending_since >= self.CAPTURE_SECONDS)
+        if due:
+            self.flush_captures()
+
+    def flush_captures(self) -> int:
+        """Write the buffered capture rows now (one transaction); the number written."""
+        if not self._pending_captures:
+            return 0
+        with self._write() as conn:        # _write inserts the buffer first
+            return conn.info.get("harvester_captures_flushed", 0)
+
+    @staticmethod
+    def _match(row: Mapping[str, Any], **want) -> bool:
+        return all((row.get(k) in v) if isinstance(v, tuple) else row.get(k) == v for k, v in want.items())
+
+    def _pending_latest(self, **want) -> dict | None:
+        with self._pending_lock:
+            pending = list(self._pending_captures)
+        for row in reversed(pending):
+            if self._match(row, **want):
+                return {c.key: row.get(c.key) for c in self._CAPTURE_COLS}
+        return None
 
     _CAPTURE_COLS = (WarcCapture.record_id, WarcCapture.record_type, WarcCapture.uri, WarcCapture.captured_at,
                      WarcCapture.warc_file, WarcCapture.offset, WarcCapture.length, WarcCapture.payload_digest,
@@ -451,6 +506,9 @@ class Store:
 
     def capture_holding(self, sha256: str) -> dict | None:
         """The latest record whose payload is the bytes of ``sha256`` (a response, resource or conversion)."""
+        hit = self._pending_latest(body_sha256=sha256.lower(), record_type=tuple(PAYLOAD_TYPES))
+        if hit is not None:
+            return hit
         with self._read() as conn:
             row = conn.execute(select(*self._CAPTURE_COLS)
                                .where(WarcCapture.body_sha256 == sha256.lower(),
@@ -460,6 +518,9 @@ class Store:
 
     def latest_capture(self, uri: str) -> dict | None:
         """The latest response (or revisit) of ``uri`` that answered with a body (200), for a 304's revisit."""
+        hit = self._pending_latest(uri=uri, http_status=200, record_type=("response", "revisit"))
+        if hit is not None:
+            return hit
         with self._read() as conn:
             row = conn.execute(select(*self._CAPTURE_COLS)
                                .where(WarcCapture.uri == uri, WarcCapture.http_status == 200,
@@ -469,6 +530,9 @@ class Store:
 
     def capture_by_digest(self, digest: str) -> dict | None:
         """The latest response holding a payload of this digest (an identical payload is a revisit of it)."""
+        hit = self._pending_latest(payload_digest=digest, record_type="response")
+        if hit is not None:
+            return hit
         with self._read() as conn:
             row = conn.execute(select(*self._CAPTURE_COLS)
                                .where(WarcCapture.payload_digest == digest, WarcCapture.record_type == "response")
@@ -479,6 +543,7 @@ class Store:
         stmt = select(WarcCapture.__table__).order_by(WarcCapture.id)
         if run_id is not None:
             stmt = stmt.where(WarcCapture.run_id == run_id)
+        self.flush_captures()
         with self._read() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
@@ -486,6 +551,7 @@ class Store:
         """sha256 → the first record holding those bytes {record_id, captured_at, uri, warc_file}."""
         shas = sorted(set(shas))
         out: dict[str, dict] = {}
+        self.flush_captures()
         with self._read() as conn:
             for i in range(0, len(shas), 500):
                 for r in conn.execute(select(WarcCapture.body_sha256, WarcCapture.record_id, WarcCapture.captured_at,
@@ -500,6 +566,7 @@ class Store:
         """report id → its evidence (the report_evidence view): page and document WARC record ids and capture
         times, and when a withdrawn report vanished."""
         from sqlalchemy import text
+        self.flush_captures()
         with self._read() as conn:
             rows = conn.execute(text("SELECT * FROM report_evidence")).mappings().all()
         wanted = None if report_ids is None else set(report_ids)
