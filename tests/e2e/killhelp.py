@@ -24,7 +24,8 @@ def _count(db_file: Path) -> int:
 def _runs(db_file: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=1) as c:
-            return c.execute("SELECT COUNT(*) FROM crawl_runs").fetchone()[0]
+            # runs not finished: a kill while the process exits after recording its run finished interrupts nothing
+            return c.execute("SELECT COUNT(*) FROM crawl_runs WHERE status != 'finished'").fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -92,7 +93,7 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     a random share of ``duration / kills`` seconds: the moments fall over the whole crawl, in fetching, reading
     documents and writing the database),
     resumed each time, then once to the end. Returns (db_url, moments: [(delay, reports stored when killed,
-    sandbox processes left, whether the killed run had begun: its crawl_runs row written)], tries). Only kills of
+    sandbox processes left, whether the killed run was under way: its crawl_runs row written, not finished)], tries). Only kills of
     a run that had begun count towards ``kills`` (a kill during Python's start-up tests nothing)."""
     rng = random.Random(seed)
     per_kill = max(1.0, duration / kills)          # spread over the crawl: each resumed run gets a little further
