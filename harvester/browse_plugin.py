@@ -98,7 +98,9 @@ def _archived(conf: dict, rows, sha: str) -> bytes | None:
 
     root = conf.get("archive_root")
     if root:
-        path = Path(root) / sha[:2] / sha[2:4] / sha
+        from harvester.archive import Archive
+
+        path = Path(root) / Archive.relpath(sha)
         if path.is_file():
             return path.read_bytes()
     warc_dir = conf.get("warc_dir")

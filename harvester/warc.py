@@ -148,6 +148,17 @@ def read_record_payload(path: str | os.PathLike, offset: int) -> bytes:
     raise FileNotFoundError(f"no WARC record at {path}:{offset}")
 
 
+def read_archived(archive_root: str | os.PathLike, ref: str) -> bytes:
+    """The bytes an archive reference names (``documents.storage_path``, the exports' ``archive_path``):
+    ``warc:<file>#<offset>`` — the payload of that record under ``<archive_root>/warc/`` — or a file of the
+    archive relative to its root (``ab/cd/<sha256>``)."""
+    root = Path(archive_root)
+    if ref.startswith("warc:"):
+        name, offset = ref[len("warc:"):].split("#")
+        return read_record_payload(root / "warc" / name, int(offset))
+    return (root / ref).read_bytes()
+
+
 class WarcArchive(Archive):
     """The archive as a view of the WARC records (module docstring)."""
 

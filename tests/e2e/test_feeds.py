@@ -15,7 +15,7 @@ import pytest
 
 from harvester.devportal.server import start_world, write_registry
 from harvester.devportal.world import build_world
-from harvester.warc import read_record_payload
+from harvester.warc import read_archived
 
 from crawlhelp import ROOT, query
 
@@ -61,13 +61,8 @@ def test_jsonl_has_one_readable_item_per_report_page(crawled):
         assert item["stored"] in ("new", "unchanged", "updated") and item["report_id"] in stored
         assert item["documents"] and all(d["sha256"] and len(d["sha256"]) == 64 for d in item["documents"])
         for d in item["documents"]:                                     # the archived copy: its WARC record
-            ref = d["archive_path"]
-            if ref.startswith("warc:"):
-                name, offset = ref[len("warc:"):].split("#")
-                data = read_record_payload(crawled["tmp"] / "archive" / "warc" / name, int(offset))
-            else:
-                data = (crawled["tmp"] / "archive" / ref).read_bytes()
-            assert hashlib.sha256(data).hexdigest() == d["sha256"], ref
+            data = read_archived(crawled["tmp"] / "archive", d["archive_path"])
+            assert hashlib.sha256(data).hexdigest() == d["sha256"], d["archive_path"]
         assert all(d["size"] > 0 for d in item["documents"])
         assert "body" not in json.dumps(item)                           # references, never bytes
     parsed = [i for i in items if i["parse_status"] == "parsed"]

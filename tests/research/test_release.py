@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.warc import read_record_payload
+from harvester.warc import read_archived
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -306,12 +306,7 @@ def test_publish_on_the_demo_database(demo, tmp_path):
                                             "reports WHERE id = ?", (int(r["report_id"]),)).fetchone()
         assert (r["url"], r["document_url"], r["document_sha256"], r["parse_status"]) == (page, doc, sha, status)
         assert r["fetched_at"] and r["report_state"] == "current"
-        ref = r["archive_path"]             # a WARC record (warc:<file>#<offset>) or a file of the archive
-        if ref.startswith("warc:"):
-            name, offset = ref[len("warc:"):].split("#")
-            data = read_record_payload(tmp / "archive" / "warc" / name, int(offset))
-        else:
-            data = (tmp / "archive" / ref).read_bytes()
+        data = read_archived(tmp / "archive", r["archive_path"])    # a WARC record or a file of the archive
         assert hashlib.sha256(data).hexdigest() == sha
     db.close()
     assert sum(len(read_csv(p)) for p in (out / "data").glob("reports_*.csv")) == 155
