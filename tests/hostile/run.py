@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,8 @@ def main(argv=None) -> int:
                           "problem": r.extracted.problem if r.extracted else None, "seconds": round(r.seconds, 3),
                           "peak_mib": r.peak_mib, "parse_status": getattr(r.parsed, "status", None)}, ensure_ascii=False),
               flush=True)
-    print(json.dumps({"caller_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    from harvester.procinfo import peak_rss_kb     # VmHWM: ru_maxrss would count the pytest process that started us
+    print(json.dumps({"caller_peak_mib": peak_rss_kb() / 1024,
                       "seconds": round(time.monotonic() - t0, 2)}), flush=True)
     return 0
 
