@@ -130,6 +130,7 @@ class ReportsSpider(scrapy.Spider):
         spider._entry_rendered = set()
         spider._api_columns = {}      # site -> columns a remembered API lists
         spider._listed_documents = set()   # list items that are files, requested this run
+        spider._year_folders = set()       # (site, year folder url) walked or queued by a nightly year walk
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
 
@@ -502,17 +503,19 @@ class ReportsSpider(scrapy.Spider):
                     self._column_state(sid, item.url, column_meta).update(named=named, depth=depth + 1)
                 year = YEAR_FOLDER.match(item.title)
                 if year and self._economy(sid):      # year folders: newest first, walked like pages (below)
-                    years.append((int(year.group(1)), item.url))
+                    if item.url != response.url and (sid, item.url) not in self._year_folders:
+                        years.append((int(year.group(1)), item.url))   # (a folder's links to its siblings: walked)
                     continue
                 yield scrapy.Request(item.url, callback=self.parse_column, errback=self.on_error,
                                      meta={**column_meta, "depth_in_column": depth + 1, "column_key": item.url})
         years = sorted(set(years), reverse=True)
         if years:
-            yield self._year_folder(years, {**column_meta, "depth_in_column": depth + 1})
-        elif meta.get("year_rest") and (fresh or not reported):    # this year brought something: the one before
-            yield self._year_folder([tuple(y) for y in meta["year_rest"]], column_meta)
-        elif meta.get("year_rest"):
+            yield self._year_folder(sid, years, {**column_meta, "depth_in_column": depth + 1})
+        if meta.get("year_rest") and (fresh or not reported):    # this year brought something: the one before
+            yield self._year_folder(sid, [tuple(y) for y in meta["year_rest"]], column_meta)
+        elif meta.get("year_rest"):                               # all known: the older years are unchanged
             st.walks_stopped += 1
+            st.known_items = len(self.ctx.memory(sid).get("listed") or ())
             st.pages_skipped += len(meta["year_rest"])
         self._visit(response, "column", adapter.name, len(items), listed)
         col = self._column_state(sid, key, column_meta)
@@ -540,9 +543,11 @@ class ReportsSpider(scrapy.Spider):
                 and key not in self._api_columns.get(sid, ()):   # (a column whose remembered API lists it)
             yield from self._fall_back(meta)     # a remembered column that lists nothing now: look again
 
-    def _year_folder(self, years: list[tuple[int, str]], meta: dict):
+    def _year_folder(self, sid: str, years: list[tuple[int, str]], meta: dict):
         """The newest of a column's year folders (2024年度, 2023, …); on a nightly walk the next older one is asked
-        only when this one lists something new — a new report goes into the newest folders."""
+        only when this one lists something new — a new report goes into the newest folders. Every folder of the
+        list is taken from here on: a folder page that links its siblings does not start the walk again."""
+        self._year_folders.update((sid, u) for _y, u in years)
         (_y, url), rest = years[0], years[1:]
         return scrapy.Request(url, callback=self.parse_column, errback=self.on_error,
                               meta={**meta, "column_key": url, "year_rest": [list(y) for y in rest]})

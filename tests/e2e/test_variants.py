@@ -92,9 +92,6 @@ def test_every_report_found_on_every_site_exactly_once(crawled):
     assert urls & noise == set()
 
 
-@pytest.mark.xfail(reason="open: since the nightly economy (issue 16) met the variant world (issue 12), one trs variant "
-                          "(trs005) can end layout_changed instead of ok; to be fixed, see the session's closing note",
-                   strict=False)
 def test_every_site_without_reports_is_alarmed_with_its_evidence(crawled):
     world, out = crawled["world"], _outcomes(crawled["db"], 1)
     wrong = {sid: (world.expect[sid], out[sid][0], out[sid][1]) for sid in world.expect
@@ -142,9 +139,6 @@ def test_the_browser_only_where_a_site_needs_it(crawled):
     assert {sid: n for sid, n in counts.items() if n} == {sid: len(urls) for sid, urls in rendered.items()}
 
 
-@pytest.mark.xfail(reason="open: since the nightly economy (issue 16) met the variant world (issue 12), one trs variant "
-                          "(trs005) can end layout_changed instead of ok; to be fixed, see the session's closing note",
-                   strict=False)
 def test_a_list_api_found_by_rendering_is_asked_over_http_the_next_night(crawled):
     world, db = crawled["world"], crawled["db"]
     computed = {sid for sid, d in world.draws.items() if d["delivery"] == "xhr_computed" and world.expect[sid] == "ok"}
