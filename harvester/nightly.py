@@ -55,8 +55,73 @@ HINTS = {
 }
 
 
+# what a person does next, per kind of problem recorded during a run (crawl_events.kind; the run report lists
+# them by kind) — the document statuses of the sandbox and the readers among them
+_DOC = "the document is kept in the archive with this status and the report has no cells from it; "
+PROBLEM_HINTS = {
+    "http_4xx": "the page is gone or forbidden: if a list links it, the portal's link is stale (nothing to do); "
+                "if it is a column or start page, correct the registry",
+    "http_5xx": "the portal failed to answer: retried already; if it persists for days, mute the site",
+    "unreachable": "the host did not answer (DNS, refused, timed out): check start_url; mute the site if it is down",
+    "unavailable": "the portal answered 503 and was retried with back-off: nothing to do unless it persists",
+    "rate_limited": "the portal answered 429: lower HARVESTER_PER_DOMAIN or raise HARVESTER_DOWNLOAD_DELAY",
+    "backoff": "a retry after a portal's refusal (Retry-After obeyed): nothing to do unless the site fails",
+    "fetch_error": "the download failed (connection reset, bad response): the next run tries again",
+    "render_failed": "Chromium could not render the page in time: raise HARVESTER_RENDER_TIMEOUT or look at the page",
+    "needs_browser": "the page builds its list with JavaScript and no browser is configured: install Chromium "
+                     "(scripts/setup.sh) or set HARVESTER_CHROMIUM",
+    "render_limit": "the site needed more renders than HARVESTER_MAX_RENDERS allows this run: raise it for the site",
+    "robots_disallowed": "robots.txt forbids the page: obeyed; ask the portal or take the URL out of the registry",
+    "blocked": HINTS["blocked"],
+    "soft_404": "the portal answers 200 with an error page: the link is dead (nothing to do unless it is a column)",
+    "not_html": "a page expected to be HTML is not: if it is a column, correct the registry's start_url",
+    "offsite_redirect": "a redirect leaves the site's domains and was not followed: if the site moved, put the new "
+                        "host in the registry (start_url, or domains)",
+    "scheme_fallback": "the host answers on the other scheme (http/https) only: correct start_url in the registry",
+    "moved": "the start page moved (redirected): correct start_url in the registry to the new address",
+    "column_moved": "a remembered report column is gone: the crawl looked again from the start page (nothing to do)",
+    "withdrawn": "a known report is no longer on the portal: its evidence is kept (README: Evidence); nothing to do",
+    "revised": "the portal serves a new version of a report: the better one is current (nothing to do)",
+    "rejected_revision": HINTS["rejected_revision"],
+    "duplicate": "the same report is listed twice (two URLs, or the same agency and year): one is kept; nothing to do",
+    "not_a_report": "a detail page listed in a report column is not an annual report: nothing to do",
+    "no_year": "a report whose year could not be read from its title, page or text: add the year by hand "
+               "(`harvester query`) or file an issue with the page",
+    "no_agency": "a report whose agency could not be read: check the registry's name for the site",
+    "parser_error": "the parser failed on a document (a bug): file an issue with the document (archive) and the log",
+    "too_large": _DOC + "it exceeds a size or page budget (HARVESTER_MAX_DOCUMENT_BYTES, the budgets of README: Reliability); "
+                 "raise the budget only if the file is genuine",
+    "zip_bomb": _DOC + "its compression ratio is hostile; nothing to do",
+    "timeout": _DOC + "reading it took longer than HARVESTER_EXTRACT_TIMEOUT: raise it if the file is genuine",
+    "converter_timeout": _DOC + "LibreOffice took longer than HARVESTER_CONVERTER_TIMEOUT converting it: raise it and `harvester reparse`",
+    "memory_limit": _DOC + "reading it needed more than HARVESTER_EXTRACT_MEMORY_MIB: raise it if the file is genuine",
+    "crashed": _DOC + "the reader died on it (the crawl did not): file an issue with the document",
+    "encrypted": _DOC + "it is password-protected: ask the portal for an open copy",
+    "corrupt": _DOC + "it is damaged or not what its name says: open it by hand; tell the portal",
+    "empty": _DOC + "it holds no text: look at the portal's page; a later version is fetched by `--verify`",
+    "image_only": _DOC + "it is a scan: read it again with OCR (`HARVESTER_OCR=1 harvester reparse`, Tesseract)",
+    "unsupported_type": _DOC + "its format is not read (README: formats): file an issue with the document",
+    "archive_missing": "a document recorded in the database is missing from the archive: run `harvester crawl "
+                       "--verify --site SITE` to fetch it again",
+    "warc_error": "the WARC writer failed (disk full? permissions?): check the data directory; the crawl went on",
+    "warc_index_error": "the CDXJ index could not be updated: run `harvester warc-index`",
+}
+INFO_KINDS = ("rendered", "api_found", "ignored")      # recorded for the record, never a problem
+
+
 def hint(kind: str) -> str:
     return HINTS.get(kind, "")
+
+
+def problem_hint(kind: str) -> str:
+    """What to do about a problem recorded during a run (``crawl_events.kind``)."""
+    if kind in PROBLEM_HINTS:
+        return PROBLEM_HINTS[kind]
+    if kind.startswith("http_4"):
+        return PROBLEM_HINTS["http_4xx"]
+    if kind.startswith("http_5") or kind.startswith("http_"):
+        return PROBLEM_HINTS["http_5xx"]
+    return ""
 
 
 def _platform(site_row) -> str:
@@ -91,7 +156,7 @@ def run_report(store, run_id: int) -> dict:
     for e in events:
         if e.level not in ("warning", "error"):
             continue
-        p = problems.setdefault(e.kind, {"count": 0, "examples": []})
+        p = problems.setdefault(e.kind, {"count": 0, "examples": [], "hint": problem_hint(e.kind)})
         p["count"] += 1
         if len(p["examples"]) < 3:
             p["examples"].append({"site_id": e.site_id, "url": e.url, "reason": e.reason})
@@ -192,6 +257,8 @@ def render_markdown(report: dict) -> str:
         for kind, p in report["problems"].items():
             ex = p["examples"][0]
             lines.append(f"- {kind}: {p['count']} (e.g. {ex['site_id']} {ex['url']}: {ex['reason']})")
+            if p.get("hint"):
+                lines.append(f"  - what to do: {p['hint']}")
         lines.append("")
     return "\n".join(lines)
 

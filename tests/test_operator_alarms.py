@@ -94,6 +94,51 @@ def test_every_failure_class_has_what_to_do():
     assert HINTS["rejected_revision"] and HINTS["class_failed"]
 
 
+def _recorded_kinds() -> set[str]:
+    """Every problem kind the code can record: the literal kinds of its `event(...)` / `record_event(...)` calls,
+    the `problem=` of every Extracted the readers return, the sandbox's statuses and the failure classifier's."""
+    import ast
+
+    from harvester.extract.sandbox import STATUSES
+
+    kinds = set(STATUSES) - {"ok"}
+    for folder in ("harvester", "spiders", "pipelines"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                    pos = {"event": 2, "record_event": 3}.get(name)
+                    if pos is not None and len(node.args) > pos and isinstance(node.args[pos], ast.Constant):
+                        kinds.add(node.args[pos].value)
+                    for kw in node.keywords:
+                        if name == "Extracted" and kw.arg == "problem" and isinstance(kw.value, ast.Constant):
+                            kinds.add(kw.value.value)
+                if isinstance(node, ast.FunctionDef) and node.name == "_classify" and path.name == "reports.py":
+                    for ret in ast.walk(node):
+                        if isinstance(ret, ast.Return) and isinstance(ret.value, ast.Tuple) \
+                                and isinstance(ret.value.elts[0], ast.Constant):
+                            kinds.add(ret.value.elts[0].value)
+    return {k for k in kinds if isinstance(k, str)}
+
+
+def test_every_problem_the_run_report_lists_has_what_to_do(store):
+    from harvester.nightly import INFO_KINDS, problem_hint, render_markdown
+
+    kinds = _recorded_kinds()
+    assert {"unreachable", "corrupt", "too_large", "duplicate", "warc_error", "soft_404", "robots_disallowed"} <= kinds
+    assert sorted(k for k in kinds - set(INFO_KINDS) if not problem_hint(k)) == []
+    assert problem_hint("http_404") != problem_hint("http_503") and problem_hint("http_410")
+    # and the run report says it, under each kind it lists
+    run = night(store, {"a": "ok"}, ["a"])
+    store.record_event(run, "a", "http://a.example/x.pdf", "encrypted", "password-protected PDF")
+    store.record_event(run, "a", "http://a.example/gone.htm", "http_404", "detail page: 404")
+    report = run_report(store, run)
+    assert report["problems"]["encrypted"]["hint"] == problem_hint("encrypted")
+    md = render_markdown(report)
+    assert md.count("  - what to do: ") >= 2 and "ask the portal for an open copy" in md
+
+
 def test_mute_on_the_command_line(tmp_path):
     db = f"sqlite:///{tmp_path / 'h.db'}"
     with Store(db, archive_root=tmp_path / "archive") as s:
