@@ -21,7 +21,10 @@ class HarvesterGroup(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         argv = list(sys.argv[1:] if args is None else args)
-        debug = "--debug" in argv or os.environ.get("HARVESTER_DEBUG") == "1"
+        # --debug anywhere on the line (before `--`): `harvester --debug crawl` and `harvester crawl … --debug`
+        cut = argv.index("--") if "--" in argv else len(argv)
+        debug = "--debug" in argv[:cut] or os.environ.get("HARVESTER_DEBUG") == "1"
+        argv = [a for a in argv[:cut] if a != "--debug"] + argv[cut:]
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
@@ -49,7 +52,7 @@ class HarvesterGroup(click.Group):
 
 @click.group(cls=HarvesterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="harvester")
-@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (also after the command name).")
 def main(debug):
     """Collect 政府信息公开工作年度报告 from government portals into a research database.
 

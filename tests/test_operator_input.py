@@ -218,6 +218,8 @@ def test_debug_shows_the_traceback(tmp_path):
     assert len(quiet.stderr.strip().splitlines()) == 1 and "--debug" in quiet.stderr, quiet.stderr
     loud = run(tmp_path, ["--debug", "reparse", "--db", f"sqlite:///{db}"])
     assert loud.returncode != 0 and "Traceback" in loud.stderr
+    after = run(tmp_path, ["reparse", "--db", f"sqlite:///{db}", "--debug"])     # where people type it
+    assert after.returncode != 0 and "Traceback" in after.stderr and "No such option" not in after.stderr
 
 
 @pytest.mark.parametrize("command", sorted(set(COMMANDS) - CREATING))
