@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Text,
+    JSON, BigInteger, Boolean, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
     TypeDecorator, UniqueConstraint, false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,6 +32,11 @@ NAMING_CONVENTION = {
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
+
+
+# a report's figure: double precision; NUMERIC on SQLite, so that a whole number is stored (and shown by Datasette,
+# and written by its CSV) as the integer it is — 1615, never 1615.0 (migration 0011)
+FIGURE = Double().with_variant(Numeric(asdecimal=False), "sqlite")
 
 class UTCDateTime(TypeDecorator):
     """DateTime stored as UTC; naive input is taken as UTC; output is always tz-aware UTC."""
@@ -283,7 +288,7 @@ class CellRow(Base):
 
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
     cell_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value: Mapped[float | None] = mapped_column(Double)
+    value: Mapped[float | None] = mapped_column(FIGURE)
     raw: Mapped[str] = mapped_column(Text, default="")
     unit: Mapped[str | None] = mapped_column(String(16))
     flags: Mapped[list | None] = mapped_column(JSONType)

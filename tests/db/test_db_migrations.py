@@ -190,3 +190,45 @@ def test_0006_adds_cell_provenance_to_existing_cells_and_downgrades(db_url, tmp_
         assert columns == {"report_id", "cell_id", "value", "raw", "unit", "flags"}
     finally:
         engine.dispose()
+
+
+def test_0011_stores_whole_figures_as_integers_on_sqlite(tmp_path):
+    """A database of 0005 (cells.value FLOAT: 1615.0 in Datasette and its CSV) upgraded: whole figures are integers
+    in the file, fractions stay, the cells keep their report (foreign key) and index; downgrade restores FLOAT."""
+    from alembic import command
+
+    from harvester.db.engine import alembic_config
+
+    db_url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0005")
+            conn.execute(text("INSERT INTO agencies (id, name, norm_name, province, city, county, created_at) "
+                              "VALUES (1, 'a', 'a', '', '', '', CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO reports (id, agency_id, year, created_at, updated_at) "
+                              "VALUES (1, 1, 2024, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO cells (report_id, cell_id, value, raw) VALUES "
+                              "(1, 'apply.new.total', 1615, '1615'), (1, 'x.rate', 0.25, '25%')"))
+            assert conn.execute(text("SELECT typeof(value) FROM cells ORDER BY cell_id")).scalars().all() == ["real"] * 2
+    finally:
+        engine.dispose()
+    store = Store(db_url, archive_root=tmp_path / "a")
+    try:
+        assert "0011" in store.applied_migrations
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT value, typeof(value) FROM cells ORDER BY cell_id")).all() == \
+                [(1615, "integer"), (0.25, "real")]
+        assert store.cells(1)["apply.new.total"].value == 1615
+        insp = inspect(store.engine)
+        assert [fk["referred_table"] for fk in insp.get_foreign_keys("cells")] == ["reports"]
+        assert "ix_cells_cell_id" in {i["name"] for i in insp.get_indexes("cells")}
+    finally:
+        store.close()
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0005")
+        assert {c["name"]: str(c["type"]) for c in inspect(engine).get_columns("cells")}["value"] in ("FLOAT", "DOUBLE")
+    finally:
+        engine.dispose()

@@ -184,6 +184,9 @@ def test_browse_csv_opens_in_excel_with_integers(demo, browse):
     cells = read_csv(get(f"{browse}/research/cells.csv?cell_id=apply.new.total&_size=max"))
     assert cells and all(c["value"].isdigit() for c in cells if c["value"])
     assert {c["dictionary_unit"] for c in cells} == {"件"}
+    # and the database's own cells table (migration 0011: NUMERIC on SQLite)
+    own = read_csv(get(f"{browse}/harvester/cells.csv?cell_id=apply.new.total&_size=max"))
+    assert own and all(c["value"].lstrip("-").isdigit() for c in own if c["value"]), own[:3]
     # the JSON of the same page is untouched (no BOM)
     assert get(f"{browse}/research/reports.json?_size=1").startswith(b"{")
 
