@@ -96,13 +96,13 @@ REQUEST_FINGERPRINTER_CLASS = "spiders.fingerprint.SiteRequestFingerprinter"   #
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 HARVESTER_PROGRESS = os.environ.get("HARVESTER_PROGRESS", "auto")   # auto: a progress line on a terminal only
-# `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/feeds.py)
+# `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/crawl/feeds.py)
 FEED_EXPORTERS = {
-    "jsonlines": "harvester.feeds.ReportJsonLinesExporter", "jl": "harvester.feeds.ReportJsonLinesExporter",
-    "jsonl": "harvester.feeds.ReportJsonLinesExporter", "marshal": "harvester.feeds.ReportMarshalExporter",
-    "pickle": "harvester.feeds.ReportPickleExporter",
-    "json": "harvester.feeds.ReportJsonExporter", "csv": "harvester.feeds.ReportCsvExporter",
-    "xml": "harvester.feeds.ReportXmlExporter",
+    "jsonlines": "harvester.crawl.feeds.ReportJsonLinesExporter", "jl": "harvester.crawl.feeds.ReportJsonLinesExporter",
+    "jsonl": "harvester.crawl.feeds.ReportJsonLinesExporter", "marshal": "harvester.crawl.feeds.ReportMarshalExporter",
+    "pickle": "harvester.crawl.feeds.ReportPickleExporter",
+    "json": "harvester.crawl.feeds.ReportJsonExporter", "csv": "harvester.crawl.feeds.ReportCsvExporter",
+    "xml": "harvester.crawl.feeds.ReportXmlExporter",
 }
 LOG_LEVEL = os.environ.get("HARVESTER_LOG_LEVEL", "INFO")
 HARVESTER_LOG_MAX_BYTES = int(os.environ.get("HARVESTER_LOG_MAX_BYTES", str(10 * 1024 * 1024)))  # then rotated
@@ -115,7 +115,7 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {
-    "harvester.crawlrun.CrawlRunExtension": 500,
+    "harvester.crawl.run.CrawlRunExtension": 500,
     "harvester.progress.ProgressExtension": 510,      # a live line on a terminal only (HARVESTER_PROGRESS)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.middlewares.PoliteAutoThrottle": 0,      # AutoThrottle that keeps a Retry-After hold

@@ -34,7 +34,7 @@ from sqlalchemy.engine import URL
 import harvester.report as report_parser
 from harvester.agencies import agency_key, normalize_agency_name
 from harvester.archive import Archive  # noqa: F401 - the plain store WarcArchive extends
-from harvester.warc import PAYLOAD_TYPES, WarcArchive
+from harvester.evidence.warc import PAYLOAD_TYPES, WarcArchive
 from harvester.divisions import lookup_division
 from harvester.report.model import Cell, Check, ParsedReport, Source
 
@@ -184,7 +184,7 @@ class Store:
         else:
             self.applied_migrations = []
         root = self._archive_root(archive_root)
-        # the WARC records of every fetch (harvester/warc.py); the archive reads its bytes from them
+        # the WARC records of every fetch (harvester/evidence/warc.py); the archive reads its bytes from them
         self.warc_dir = Path(os.environ.get("HARVESTER_WARC_DIR") or root / "warc").expanduser().resolve()
         self.archive = WarcArchive(root, self.warc_dir, self)
         self._pending_captures: list[dict] = []     # warc_captures rows not written yet (add_captures)
@@ -1236,7 +1236,7 @@ class Store:
                 .where(Report.site_id == site_id, Report.parse_status == "fetch_failed"))}
 
     def column_schedules(self, site_id: str | None = None) -> dict[tuple[str, str], dict]:
-        """(site, column URL) → its revisit schedule (harvester/revisit.py)."""
+        """(site, column URL) → its revisit schedule (harvester/crawl/revisit.py)."""
         q = select(ColumnSchedule.__table__)
         if site_id is not None:
             q = q.where(ColumnSchedule.site_id == site_id)

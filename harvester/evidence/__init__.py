@@ -1,0 +1,1 @@
+"""Web-archive evidence: WARC capture records, their index and replay, WACZ packages."""
