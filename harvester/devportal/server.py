@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from .faults import Request, Response, apply_faults, not_found
 from . import chaos  # noqa: E402 - registers the chaos fault
-from .world import ExpectedReport, Site, World
+from .model import ExpectedReport, Site, World
 
 REGISTRY_HEADER = ["site_id", "name", "province", "city", "county", "start_url", "platform"]
 
