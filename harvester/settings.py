@@ -60,7 +60,7 @@ HARVESTER_MAX_STREAM_BYTES = int(os.environ.get("HARVESTER_MAX_STREAM_BYTES", st
 HARVESTER_MAX_DEPTH = int(os.environ.get("HARVESTER_MAX_DEPTH", "200"))                  # element nesting (HTML, XML)
 HARVESTER_MAX_HTML_BYTES = int(os.environ.get("HARVESTER_MAX_HTML_BYTES", str(10 * 1024 * 1024)))  # one HTML page
 HARVESTER_MAX_TEXT_CHARS = int(os.environ.get("HARVESTER_MAX_TEXT_CHARS", str(20_000_000)))  # extracted text
-# the sandbox (harvester/extract/sandbox.py): each document is read in a worker process under these limits
+# the sandbox (harvester/sandbox/read.py): each document is read in a worker process under these limits
 HARVESTER_SANDBOX = os.environ.get("HARVESTER_SANDBOX", "1").strip().lower() not in ("0", "false", "no", "off")
 HARVESTER_EXTRACT_MEMORY_MIB = int(os.environ.get("HARVESTER_EXTRACT_MEMORY_MIB", "2048"))  # RLIMIT_AS of a worker
 HARVESTER_EXTRACT_TIMEOUT = float(os.environ.get("HARVESTER_EXTRACT_TIMEOUT", "180"))     # wall seconds per document

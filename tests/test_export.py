@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from harvester.cli import main
 from harvester.db.models import CellRow
 from harvester.research.derived import DERIVED_IDS
-from harvester.research.dictionary import DICTIONARY_COLUMNS, dictionary_rows
+from harvester.research.codebook import DICTIONARY_COLUMNS, dictionary_rows
 from harvester.divisions import PROVINCES, province_code
 from harvester.research.export import (
     CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EVIDENCE_COLUMNS, PROVENANCE_COLUMNS, EXIT_EMPTY, ExportError,

@@ -99,7 +99,7 @@ def _recorded_kinds() -> set[str]:
     the `problem=` of every Extracted the readers return, the sandbox's statuses and the failure classifier's."""
     import ast
 
-    from harvester.extract.sandbox import STATUSES
+    from harvester.sandbox.read import STATUSES
 
     kinds = set(STATUSES) - {"ok"}
     for folder in ("harvester", "spiders", "pipelines"):

@@ -418,7 +418,7 @@ def parse(files, as_json, memory_mib, timeout):
     Each file is read in a sandboxed worker (a memory limit and a time budget); ``read=`` is the read's
     status: ok, too_large, timeout, memory_limit, crashed, encrypted or corrupt.
     """
-    from harvester.extract.sandbox import read_path
+    from harvester.sandbox.read import read_path
 
     for path in files:
         parsed, read = read_path(path, memory_mib=memory_mib, timeout=timeout)

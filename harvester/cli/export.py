@@ -54,7 +54,7 @@ def export(db_url, out_dir, province, years, fmt, wacz, agency):
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     if wacz:
-        from harvester.evidence.wacz import WaczError, write_wacz
+        from harvester.research.wacz import WaczError, write_wacz
         if not province and not agency:
             raise click.UsageError("--wacz needs --province or --agency (a WACZ of one province or agency)")
         try:

@@ -236,7 +236,7 @@ def show(report, year, db_url, pattern, no_empty, as_json, memory_mib, timeout):
     path = Path(report)
     header: dict = {}
     if year is None and path.is_file():
-        from harvester.extract.sandbox import read_path
+        from harvester.sandbox.read import read_path
 
         parsed, read = read_path(path, memory_mib=memory_mib, timeout=timeout)
         header = {"document_url": str(path), "read": read.as_row()}

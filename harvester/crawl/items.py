@@ -25,7 +25,7 @@ class Fetched:
     kind: str | None = None
     extracted: Any = None          # harvester.extract.Extracted
     parsed: Any = None             # harvester.report.ParsedReport
-    read: Any = None               # harvester.extract.sandbox.ReadResult (status, seconds, peak memory)
+    read: Any = None               # harvester.sandbox.read.ReadResult (status, seconds, peak memory)
 
 
 @dataclass

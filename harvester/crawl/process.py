@@ -47,12 +47,12 @@ def extract_file(f: Fetched) -> Extracted | None:
 
 def read_file(f: Fetched, *, title: str | None, meta: dict | None, memory_mib: int | None = None,
               timeout: float | None = None):
-    """Extract and parse one file in the sandbox (``harvester.extract.sandbox``): ``f.extracted``,
+    """Extract and parse one file in the sandbox (``harvester.sandbox.read``): ``f.extracted``,
     ``f.parsed`` and ``f.read`` (the ReadResult: status, detail, seconds, peak memory) are set; a file
     that a worker could not read gets its status as the problem (timeout, memory_limit, crashed …)."""
     if f.error or not f.body:
         return None
-    from harvester.extract.sandbox import read_document
+    from harvester.sandbox.read import read_document
     r = read_document(f.body, url=f.url, content_type=f.content_type, title=title, meta=meta,
                       memory_mib_limit=memory_mib, timeout=timeout)
     f.extracted, f.parsed, f.read = r.extracted, r.parsed, r

@@ -208,7 +208,7 @@ class Document(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     site_id: Mapped[str | None] = mapped_column(Text, index=True)     # the registry site it was fetched for
     role: Mapped[str | None] = mapped_column(String(16))             # column | page | attachment | document
-    # the last read of the bytes in the sandbox (harvester/extract/sandbox.py): ok, too_large, timeout,
+    # the last read of the bytes in the sandbox (harvester/sandbox/read.py): ok, too_large, timeout,
     # memory_limit, crashed, encrypted, corrupt; why; wall seconds; the worker's peak resident memory
     read_status: Mapped[str | None] = mapped_column(String(16))
     read_detail: Mapped[str | None] = mapped_column(Text)

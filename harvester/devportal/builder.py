@@ -11,7 +11,8 @@ import random
 import re
 
 from . import templates as T
-from .reports import GeneratedReport, make_report, render_docx, render_html_body, render_pdf
+from .reports import GeneratedReport, make_report
+from .render import render_docx, render_html_body, render_pdf
 from .model import (CORPUS, Column, DOCX, Doc, ExpectedReport, HTML_UTF8, NoiseItem, PDF, Resource, Site)
 
 
@@ -286,7 +287,7 @@ def _attachment_body(rng: random.Random, title: str, attachments: list[tuple[str
 def _application_form() -> bytes:
     """政府信息公开申请表 — an unrelated attachment (a Word file, served as .doc as portals often do)."""
     from docx import Document
-    from .reports import fixed_zip
+    from .render import fixed_zip
     doc = Document()
     doc.add_paragraph("政府信息公开申请表")
     t = doc.add_table(rows=6, cols=4)
@@ -303,7 +304,7 @@ def _budget_pdf(title: str) -> bytes:
     """A 决算 report: another body's annual report, with a table, that is not a disclosure report."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
-    from .reports import _FONT, _register_font
+    from .render import _FONT, _register_font
     _register_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, invariant=1)

@@ -285,7 +285,7 @@ class RunningWorld:
         """The agency republishes a corrected attachment at the same URL: `cells` (cell id → value) changed."""
         from dataclasses import replace as _replace
 
-        from .reports import render_docx, render_pdf
+        from .render import render_docx, render_pdf
 
         site = self.world.site(site_id)
         report, doc_type = site.documents[document_path]

@@ -27,7 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import templates as T
-from .reports import GeneratedReport, render_html_body
+from .reports import GeneratedReport
+from .render import render_html_body
 from .model import (CORPUS, Column, ExpectedReport, HTML_UTF8, NoiseItem, Resource, World)
 from .families import FAMILY_BUILDERS, FAMILY_SITES
 from .obstacles import OBSTACLE_SITES, build_obstacle_site

@@ -100,7 +100,7 @@ def compute(p2: str, sites, engine=None, years: list[int] | None = None) -> list
 
 
 def write_csv(gaps: list[Gap], path: str | Path) -> Path:
-    from harvester.research.export import neutralise
+    from harvester.csvsafe import neutralise
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:

@@ -333,8 +333,8 @@ def extract_ofd(data: bytes) -> Extracted:
             meta["image_only_pages"] = [p for p, _ in images]
             ex.problem = "image_only"
             ex.detail = f"{len(images)} of {len(page_locs)} page(s) are images with (almost) no text: needs OCR"
-            from . import _ocr_on
-            if _ocr_on():
+            from .guard import ocr_on
+            if ocr_on():
                 from .image import ocr_images
                 pics = [pkg.read(n) for _, names in images for n in names]
                 return ocr_images(pics, kind="ofd", base=ex)

@@ -17,9 +17,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name in __all__:
-        from harvester.research import frames
-        return getattr(frames, name)
+    if not name.startswith("_") and name != "frames":
+        import importlib
+        frames = importlib.import_module("harvester.research.frames")
+        if hasattr(frames, name):
+            return getattr(frames, name)
     raise AttributeError(f"module 'harvester.research' has no attribute {name!r}")
 
 

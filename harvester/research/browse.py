@@ -205,7 +205,7 @@ def build_companion(url, path: Path, *, as_of: dt.date | None = None,
 
     from harvester.research import coverage as cov
     from harvester.research.derived import explain_check
-    from harvester.research.dictionary import DICTIONARY_COLUMNS, export_dictionary_rows
+    from harvester.research.codebook import DICTIONARY_COLUMNS, export_dictionary_rows
     from harvester.research import EmptyDatabase, data_dictionary, open_db
 
     dictionary = data_dictionary()

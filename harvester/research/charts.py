@@ -48,7 +48,7 @@ def _register_fonts() -> None:
 
 def figure_label(figure: str) -> tuple[str, str, str]:
     """(Chinese label, English label, unit) of a cell id or derived figure; ChartError when unknown."""
-    from harvester.research.dictionary import export_dictionary_rows
+    from harvester.research.codebook import export_dictionary_rows
 
     for d in export_dictionary_rows():
         if d["cell_id"] == figure and d["kind"] in ("cell", "derived"):

@@ -174,7 +174,7 @@ def imputed_reports(entries: Iterable[Entry]) -> int:
 # ---- CSV -------------------------------------------------------------------------------------------------
 
 def write_csv(entries: list[Entry], path: str | Path) -> Path:
-    from harvester.research.export import neutralise
+    from harvester.csvsafe import neutralise
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ a manifest. File formats and every column are described in docs/exports.md.
   column per cell id of ``all_cell_ids()``;
 * ``cells_<code>.csv`` — one row per stored cell (``CELL_COLUMNS``), value and raw text;
 * ``checks_<code>.csv`` — one row per check result (``CHECK_COLUMNS``);
-* ``data_dictionary.csv`` — one row per cell id (``harvester.research.dictionary``);
+* ``data_dictionary.csv`` — one row per cell id (``harvester.research.codebook``);
 * ``manifest.json`` — files, row counts, columns, filters, database, latest crawl run, version.
 
 ``<code>`` is the 2-digit GB/T 2260 province code (``00`` for an unknown province, with a
@@ -29,10 +29,11 @@ from typing import Any
 
 from harvester.research.identity import identify
 from harvester.research.derived import DERIVED_IDS, derive, explain_check
-from harvester.research.dictionary import DICTIONARY_COLUMNS, dictionary_rows, export_dictionary_rows
+from harvester.research.codebook import DICTIONARY_COLUMNS, dictionary_rows, export_dictionary_rows
 from harvester.divisions import (
     PROVINCES, UNKNOWN_CODE, dataset_info, lookup_division, province_code, province_names,
 )
+from harvester.csvsafe import neutralise  # noqa: F401 - exported from here too (coverage, query)
 from harvester.progress import progress_bar
 from harvester.db.models import CELL_SOURCE_COLUMNS
 from harvester.report.schema import all_cell_ids
@@ -61,7 +62,6 @@ FORMATS = ("csv", "parquet")
 EXIT_EMPTY = 3          # `harvester export` on a database without reports (errors exit 1, usage 2)
 _INT_COLUMNS = {"year", "report_id", "imputed", "src_page", "src_table", "src_row", "src_col", "src_line",
                 "src_readings"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _BATCH = 500
 
 DESCRIPTIONS = {
@@ -88,13 +88,6 @@ class ExportError(ValueError):
 
 class EmptyDatabase(ExportError):
     """The database holds no reports at all."""
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe; numbers pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def format_number(value: float | int | None) -> str:

@@ -62,12 +62,12 @@ class EmptyDatabase(QueryError):
 def data_dictionary() -> list[dict]:
     """Cell id → {cell_id, table, row_label, col_label, label_en, unit, formats}.
 
-    From the project's data dictionary (``harvester.research.dictionary``: ``data_dictionary()``, or
+    From the project's data dictionary (``harvester.research.codebook``: ``data_dictionary()``, or
     ``dictionary_rows()`` with ``row_label_zh``/``col_label_zh``), else — if that module is missing —
     built here from ``harvester/report/report-format.json``.
     """
     try:
-        import harvester.research.dictionary as project
+        import harvester.research.codebook as project
     except ImportError:
         return [dict(d) for d in _schema_dictionary()]
     if hasattr(project, "data_dictionary"):
@@ -101,7 +101,7 @@ def _english(cell_id: str) -> str:
 
 @lru_cache(maxsize=1)
 def _schema_dictionary() -> tuple[dict, ...]:
-    """Fallback data dictionary from report-format.json (private: superseded by harvester.research.dictionary)."""
+    """Fallback data dictionary from report-format.json (private: superseded by harvester.research.codebook)."""
     from harvester.report.schema import format_cell_ids, load_schema
 
     s = load_schema()

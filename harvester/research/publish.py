@@ -147,7 +147,7 @@ def _num(v: float) -> str:
 
 def _readme(meta: dict, s: dict, files: list[str], charts: list[str]) -> str:
     from harvester.research.derived import DERIVED_BY_ID
-    from harvester.research.dictionary import export_dictionary_rows
+    from harvester.research.codebook import export_dictionary_rows
 
     labels = {d["cell_id"]: d for d in export_dictionary_rows()}
     cite = (f"{meta['author']} ({meta['date'][:4]}). {meta['title']}. Version {meta['version']}. "
@@ -242,7 +242,7 @@ def publish(url, out: Path, *, licence: str = "CC-BY-4.0", author: str = "harves
     """Write the release into ``out`` (created; must be empty or absent). Returns the files written."""
     from harvester.research import coverage as cov
     from harvester.research.browse import build_companion
-    from harvester.research.dictionary import export_dictionary_rows
+    from harvester.research.codebook import export_dictionary_rows
     from harvester.research.export import _version, export_reports, open_store
     from harvester.research import open_db
 

@@ -256,7 +256,7 @@ def format_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, max_w
 
 def write_csv(fh, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """CSV with text that a spreadsheet would evaluate neutralised (as harvester export does)."""
-    from harvester.research.export import neutralise
+    from harvester.csvsafe import neutralise
 
     writer = csv.writer(fh)
     writer.writerow([neutralise(str(c)) for c in columns])

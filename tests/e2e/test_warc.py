@@ -268,7 +268,7 @@ def test_every_report_page_replays_in_chromium_with_its_attachments(crawled, way
 def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
     import zipfile
 
-    from harvester.evidence.wacz import read_back
+    from harvester.research.wacz import read_back
 
     db = crawled["db"]
     out = tmp_path / "js.wacz"

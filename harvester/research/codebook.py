@@ -1,4 +1,4 @@
-"""The data dictionary of the exports: one row per cell id, built from ``report-format.json``.
+"""The data dictionary (codebook) of the exports: one row per cell id, built from ``report-format.json``.
 
 Chinese labels come from the format specification as it is; English labels are composed from a
 translation table of its label *vocabulary* (``EN``: each distinct row, column, block and group
@@ -93,7 +93,7 @@ class MissingTranslation(KeyError):
 
 def en(label: str) -> str:
     if label not in EN:
-        raise MissingTranslation(f"no English label for {label!r}: add it to harvester.research.dictionary.EN")
+        raise MissingTranslation(f"no English label for {label!r}: add it to harvester.research.codebook.EN")
     text = EN[label]
     if not text and label not in _EMPTY_OK:
         raise MissingTranslation(f"empty English label for {label!r}")

@@ -32,8 +32,9 @@ import signal
 import time
 from dataclasses import dataclass
 
-from .base import Extracted
-from .safety import setting
+from harvester.extract.base import Extracted
+from harvester.extract.safety import setting
+from harvester.sandbox.work import work
 
 STATUSES = ("ok", "too_large", "timeout", "memory_limit", "crashed", "encrypted", "corrupt")
 
@@ -85,16 +86,6 @@ def status_of(ex: Extracted | None) -> tuple[str, str]:
     return "ok", d        # read to the end: image_only, empty, no_unicode_map … are the document's, not the read's
 
 
-def _work(data, url, content_type, title, meta, parse):
-    from harvester.extract import extract
-    ex = extract(data, url=url, content_type=content_type)
-    parsed = None
-    if parse:
-        from harvester.report import parse_extracted
-        parsed = parse_extracted(ex, title=title, meta=meta)
-    return ex, parsed
-
-
 def _failed(status: str, detail: str, data: bytes, url, content_type, title, meta, parse) -> tuple:
     from harvester.extract import sniff
     try:
@@ -119,10 +110,10 @@ def read_document(data: bytes, *, url: str | None = None, content_type: str | No
     wall = timeout_s() if timeout is None else float(timeout)
     t0 = time.monotonic()
     if not enabled():
-        ex, parsed = _work(data, url, content_type, title, meta, parse)
+        ex, parsed = work(data, url, content_type, title, meta, parse)
         st, detail = status_of(ex)
         return ReadResult(st, detail, time.monotonic() - t0, None, ex, parsed)
-    from . import zygote
+    from harvester.sandbox import zygote
     env = {k: v for k, v in os.environ.items() if k.startswith("HARVESTER_")}
     env.update(settings or {})
     job = {"data": data, "url": url, "content_type": content_type, "title": title, "meta": meta,

@@ -1,6 +1,6 @@
 """The sandbox's fork server: one process with the readers imported that forks a worker per document.
 
-``python -m harvester.extract.zygote`` is started (once per caller process, on first use) with a pipe
+``python -m harvester.sandbox.zygote`` is started (once per caller process, on first use) with a pipe
 on its stdin; it exits when that pipe closes (its caller is gone). It listens on an abstract Unix
 socket. For each connection it forks a *monitor*; the monitor reads the job, forks the *worker* —
 own process group, ``RLIMIT_AS``/``RLIMIT_CPU`` set, the caller's HARVESTER_* settings — collects the
@@ -65,7 +65,7 @@ def recv(sock: socket.socket):
 
 def _start() -> str:
     name = f"\0harvester-sandbox-{os.getpid()}-{secrets.token_hex(6)}"
-    proc = subprocess.Popen([sys.executable, "-m", "harvester.extract.zygote", name.lstrip("\0")],
+    proc = subprocess.Popen([sys.executable, "-m", "harvester.sandbox.zygote", name.lstrip("\0")],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
     line = proc.stdout.readline()
     if not line.startswith(b"ready"):
@@ -150,9 +150,9 @@ def _worker(job: dict, w: int) -> None:
     for k in [k for k in os.environ if k.startswith("HARVESTER_")]:
         del os.environ[k]
     os.environ.update(job.get("env") or {})
-    from harvester.extract.sandbox import _work
+    from harvester.sandbox.work import work
     try:
-        ex, parsed = _work(job["data"], job.get("url"), job.get("content_type"), job.get("title"),
+        ex, parsed = work(job["data"], job.get("url"), job.get("content_type"), job.get("title"),
                            job.get("meta"), job.get("parse", True))
         job.clear()
         msg = ("done", ex, parsed)
@@ -229,7 +229,7 @@ _LIBC = None
 
 def serve(name: str) -> None:
     global _LIBC
-    import harvester.extract.sandbox_preload  # noqa: F401 - the readers, imported once for every fork
+    import harvester.sandbox.preload  # noqa: F401 - the readers, imported once for every fork
     try:
         import ctypes
         _LIBC = ctypes.CDLL(None)

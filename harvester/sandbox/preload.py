@@ -2,7 +2,7 @@
 import ctypes  # noqa: F401 - the worker sets PR_SET_PDEATHSIG through it
 
 import harvester.extract  # noqa: F401
-import harvester.extract.sandbox  # noqa: F401
+import harvester.sandbox.work  # noqa: F401
 import harvester.extract.docx  # noqa: F401
 import harvester.extract.html  # noqa: F401
 import harvester.extract.ofd  # noqa: F401
