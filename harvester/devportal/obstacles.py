@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import templates as T
-from .builder import _Builder, _portal, _rel
-from .model import NoiseItem
+from .world import NoiseItem, T, _Builder, _portal, _rel
 
 
 def _spec(site_id, name, city, county, domain, code, fault, *, walled=False, **extra):

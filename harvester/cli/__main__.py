@@ -1,4 +1,0 @@
-"""``python -m harvester.cli``: the `harvester` command."""
-from harvester.cli.main import main
-
-main()

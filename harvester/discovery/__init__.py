@@ -1,1 +1,0 @@
-"""Discovery of the registry: government portals from the top down, and the holes in the registry."""
