@@ -106,7 +106,6 @@ PROBLEM_HINTS = {
     "warc_error": "the WARC writer failed (disk full? permissions?): check the data directory; the crawl went on",
     "warc_index_error": "the CDXJ index could not be updated: run `harvester warc-index`",
 }
-INFO_KINDS = ("rendered", "api_found", "ignored")      # recorded for the record, never a problem
 
 
 def hint(kind: str) -> str:
@@ -119,7 +118,7 @@ def problem_hint(kind: str) -> str:
         return PROBLEM_HINTS[kind]
     if kind.startswith("http_4"):
         return PROBLEM_HINTS["http_4xx"]
-    if kind.startswith("http_5") or kind.startswith("http_"):
+    if kind.startswith("http_"):
         return PROBLEM_HINTS["http_5xx"]
     return ""
 

@@ -33,10 +33,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-
 # a report's figure: double precision; NUMERIC on SQLite, so that a whole number is stored (and shown by Datasette,
 # and written by its CSV) as the integer it is — 1615, never 1615.0 (migration 0011)
 FIGURE = Double().with_variant(Numeric(asdecimal=False), "sqlite")
+
 
 class UTCDateTime(TypeDecorator):
     """DateTime stored as UTC; naive input is taken as UTC; output is always tz-aware UTC."""

@@ -153,9 +153,9 @@ def test_migration_files_are_package_data():
     assert os.path.isfile(pkg / "alembic.ini")
 
 
-def test_0006_adds_cell_provenance_to_existing_cells_and_downgrades(db_url, tmp_path):
-    """Cells stored before 0006 keep their values, are not imputed and have no location until a reparse;
-    downgrading to 0003 drops the columns again."""
+def _database_at(db_url: str, revision: str, cells: list[tuple]) -> None:
+    """A database migrated up to ``revision`` only, holding site s, agency 1, its report 1 (2024) and these cells
+    (cell_id, value, raw) of it — stored the way that revision stores them."""
     from alembic import command
 
     from harvester.db.engine import alembic_config
@@ -163,16 +163,28 @@ def test_0006_adds_cell_provenance_to_existing_cells_and_downgrades(db_url, tmp_
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "0003")
+            command.upgrade(alembic_config(conn), revision)
             conn.execute(text("INSERT INTO sites (site_id, name, province, city, county, updated_at) "
                               "VALUES ('s', 's', '', '', '', CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO agencies (id, name, norm_name, province, city, county, created_at) "
                               "VALUES (1, 'a', 'a', '', '', '', CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO reports (id, agency_id, year, created_at, updated_at) "
                               "VALUES (1, 1, 2024, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO cells (report_id, cell_id, value, raw) VALUES (1, 'apply.new.total', 7, '7')"))
+            for cell_id, value, raw in cells:
+                conn.execute(text("INSERT INTO cells (report_id, cell_id, value, raw) VALUES (1, :c, :v, :r)"),
+                             {"c": cell_id, "v": value, "r": raw})
     finally:
         engine.dispose()
+
+
+def test_0006_adds_cell_provenance_to_existing_cells_and_downgrades(db_url, tmp_path):
+    """Cells stored before 0006 keep their values, are not imputed and have no location until a reparse;
+    downgrading to 0003 drops the columns again."""
+    from alembic import command
+
+    from harvester.db.engine import alembic_config
+
+    _database_at(db_url, "0003", [("apply.new.total", 7, "7")])
     store = Store(db_url, archive_root=tmp_path / "a")
     try:
         assert "0006" in store.applied_migrations
@@ -200,19 +212,9 @@ def test_0011_stores_whole_figures_as_integers_on_sqlite(tmp_path):
     from harvester.db.engine import alembic_config
 
     db_url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = make_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "0005")
-            conn.execute(text("INSERT INTO agencies (id, name, norm_name, province, city, county, created_at) "
-                              "VALUES (1, 'a', 'a', '', '', '', CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO reports (id, agency_id, year, created_at, updated_at) "
-                              "VALUES (1, 1, 2024, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO cells (report_id, cell_id, value, raw) VALUES "
-                              "(1, 'apply.new.total', 1615, '1615'), (1, 'x.rate', 0.25, '25%')"))
-            assert conn.execute(text("SELECT typeof(value) FROM cells ORDER BY cell_id")).scalars().all() == ["real"] * 2
-    finally:
-        engine.dispose()
+    _database_at(db_url, "0005", [("apply.new.total", 1615, "1615"), ("x.rate", 0.25, "25%")])
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        assert [t for (t,) in raw.execute("SELECT typeof(value) FROM cells ORDER BY cell_id")] == ["real"] * 2
     store = Store(db_url, archive_root=tmp_path / "a")
     try:
         assert "0011" in store.applied_migrations
