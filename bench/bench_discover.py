@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harvester.devportal.province import province_world, seed_url, start_province  # noqa: E402
-from harvester.discover import Discovery, Fetcher, norm_url  # noqa: E402
+from harvester.discovery.discover import Discovery, Fetcher, norm_url  # noqa: E402
 
 
 def main() -> int:

@@ -53,7 +53,9 @@ def documents():
     try:  # whole reports as the simulated portals serve them (narrative + tables 二, 三, 四)
         import random
 
-        from harvester.devportal.reports import make_report, render_pdf
+        from harvester.devportal.reports import make_report
+
+        from harvester.devportal.render import render_pdf
         for fmt, year, seed in (("gov2021", 2023, 7), ("gov2019", 2019, 8)):
             r = make_report("某某县人民政府", year, fmt, random.Random(seed))
             docs.append((f"devportal-{fmt}", render_pdf(r)))

@@ -168,3 +168,47 @@ class _CountLine(_NoLine):
 def line_progress(label: str, total: int):
     """A progress line for `total` steps on a terminal; a silent stand-in elsewhere."""
     return _CountLine(label, total) if total and wanted() else _NoLine()
+
+
+# ---- progress bars of the library's long loops (export, publish, snapshots): a counting line or nothing
+
+class _NoProgress:
+    """What `progress_bar` gives when no bar is drawn: the same context manager, doing nothing."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n):
+        pass
+
+
+class _LineProgress:
+    """`progress_bar` on a terminal: the rich progress line above."""
+
+    def __init__(self, label: str, length: int):
+        self.line = _CountLine(label, length)
+
+    def __enter__(self):
+        self.line.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.line.__exit__(*exc)
+
+    def update(self, n):
+        self.line.advance(n)
+
+
+def progress_bar(label: str, length: int, enabled: bool = True):
+    """A progress line on stderr when it is a terminal (and `enabled`; HARVESTER_PROGRESS=0/1 overrides);
+    a silent stand-in otherwise."""
+    if enabled and length and wanted():
+        return _LineProgress(label, length)
+    return _NoProgress()
+
+
+def no_progress(label: str, length: int) -> _NoProgress:
+    return _NoProgress()

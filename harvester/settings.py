@@ -60,7 +60,7 @@ HARVESTER_MAX_STREAM_BYTES = int(os.environ.get("HARVESTER_MAX_STREAM_BYTES", st
 HARVESTER_MAX_DEPTH = int(os.environ.get("HARVESTER_MAX_DEPTH", "200"))                  # element nesting (HTML, XML)
 HARVESTER_MAX_HTML_BYTES = int(os.environ.get("HARVESTER_MAX_HTML_BYTES", str(10 * 1024 * 1024)))  # one HTML page
 HARVESTER_MAX_TEXT_CHARS = int(os.environ.get("HARVESTER_MAX_TEXT_CHARS", str(20_000_000)))  # extracted text
-# the sandbox (harvester/extract/sandbox.py): each document is read in a worker process under these limits
+# the sandbox (harvester/sandbox/read.py): each document is read in a worker process under these limits
 HARVESTER_SANDBOX = os.environ.get("HARVESTER_SANDBOX", "1").strip().lower() not in ("0", "false", "no", "off")
 HARVESTER_EXTRACT_MEMORY_MIB = int(os.environ.get("HARVESTER_EXTRACT_MEMORY_MIB", "2048"))  # RLIMIT_AS of a worker
 HARVESTER_EXTRACT_TIMEOUT = float(os.environ.get("HARVESTER_EXTRACT_TIMEOUT", "180"))     # wall seconds per document
@@ -96,13 +96,13 @@ REQUEST_FINGERPRINTER_CLASS = "spiders.fingerprint.SiteRequestFingerprinter"   #
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 HARVESTER_PROGRESS = os.environ.get("HARVESTER_PROGRESS", "auto")   # auto: a progress line on a terminal only
-# `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/feeds.py)
+# `scrapy crawl reports -O items.jsonl` / `-o items.csv`: one readable item per report page (harvester/crawl/feeds.py)
 FEED_EXPORTERS = {
-    "jsonlines": "harvester.feeds.ReportJsonLinesExporter", "jl": "harvester.feeds.ReportJsonLinesExporter",
-    "jsonl": "harvester.feeds.ReportJsonLinesExporter", "marshal": "harvester.feeds.ReportMarshalExporter",
-    "pickle": "harvester.feeds.ReportPickleExporter",
-    "json": "harvester.feeds.ReportJsonExporter", "csv": "harvester.feeds.ReportCsvExporter",
-    "xml": "harvester.feeds.ReportXmlExporter",
+    "jsonlines": "harvester.crawl.feeds.ReportJsonLinesExporter", "jl": "harvester.crawl.feeds.ReportJsonLinesExporter",
+    "jsonl": "harvester.crawl.feeds.ReportJsonLinesExporter", "marshal": "harvester.crawl.feeds.ReportMarshalExporter",
+    "pickle": "harvester.crawl.feeds.ReportPickleExporter",
+    "json": "harvester.crawl.feeds.ReportJsonExporter", "csv": "harvester.crawl.feeds.ReportCsvExporter",
+    "xml": "harvester.crawl.feeds.ReportXmlExporter",
 }
 LOG_LEVEL = os.environ.get("HARVESTER_LOG_LEVEL", "INFO")
 HARVESTER_LOG_MAX_BYTES = int(os.environ.get("HARVESTER_LOG_MAX_BYTES", str(10 * 1024 * 1024)))  # then rotated
@@ -115,7 +115,7 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {
-    "harvester.crawlrun.CrawlRunExtension": 500,
+    "harvester.crawl.run.CrawlRunExtension": 500,
     "harvester.progress.ProgressExtension": 510,      # a live line on a terminal only (HARVESTER_PROGRESS)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.middlewares.PoliteAutoThrottle": 0,      # AutoThrottle that keeps a Retry-After hold

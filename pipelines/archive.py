@@ -1,5 +1,5 @@
 """Stage 1: keep every fetched file's raw bytes (by SHA-256) and fetch state; tell an unchanged report."""
-from harvester.process import archive_file, unchanged_report
+from harvester.crawl.process import archive_file, unchanged_report
 
 from .base import Stage
 

@@ -1,5 +1,5 @@
 """What every stage shares: the crawl's context (database, run, per-site bookkeeping)."""
-from harvester.crawlrun import CrawlContext, crawl_context
+from harvester.crawl.run import CrawlContext, crawl_context
 
 
 class Stage:

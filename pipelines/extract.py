@@ -9,7 +9,7 @@ from twisted.internet.defer import DeferredSemaphore
 from twisted.internet.threads import deferToThread
 
 from harvester.extract.safety import setting
-from harvester.process import read_file
+from harvester.crawl.process import read_file
 
 from .base import Stage
 

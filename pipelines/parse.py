@@ -1,7 +1,7 @@
 """Stage 3: parse each readable file; the best parse becomes the report's data."""
 import logging
 
-from harvester.process import choose, parse_file
+from harvester.crawl.process import choose, parse_file
 
 from .base import Stage
 

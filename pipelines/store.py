@@ -1,5 +1,5 @@
 """Stage 4: upsert the report by (agency, year), with its cells, checks and every URL it was seen at."""
-from harvester.process import (
+from harvester.crawl.process import (
     identify, keeps_stored_version, other_copy, report_fields, report_urls, score, worse_revision,
 )
 

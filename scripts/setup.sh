@@ -47,7 +47,7 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # pywb for `harvester replay`, in a virtualenv of its own: its pins conflict with requirements.txt and gevent
-# monkey-patches, so it is never imported into the harvester's process (harvester/replay.py runs its `wayback`).
+# monkey-patches, so it is never imported into the harvester's process (harvester/evidence/replay.py runs its `wayback`).
 REPLAY_VENV=${REPLAY_VENV:-.venv-replay}
 if [ ! -x "$REPLAY_VENV/bin/python" ]; then
   echo "setup: creating $REPLAY_VENV"

@@ -27,8 +27,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse
 
-from harvester.crawlrun import crawl_context
-from harvester.obstacles import cookie_loop_reason
+from harvester.crawl.run import crawl_context
+from harvester.crawl.obstacles import cookie_loop_reason
 
 log = logging.getLogger(__name__)
 

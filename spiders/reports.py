@@ -17,7 +17,7 @@ remembered as the column's API, so later runs need no browser. What still lists 
 dry is rendered then, and so are the start page and the disclosure portal of a site where no report column
 was found. Renders are bounded per site (HARVESTER_MAX_RENDERS) and counted; every page visited, what read
 it, what it listed, what was rendered and captured, and the best column candidates are the site's evidence
-(harvester/crawlrun.py), stored with its outcome.
+(harvester/crawl/run.py), stored with its outcome.
 
 Every failure is recorded with its reason in the crawl run (crawl_events) and the crawl goes on. Walls
 are named, never climbed: robots.txt is obeyed, anti-bot challenges (412 $_ts, 521 __jsluid, cookie
@@ -37,12 +37,12 @@ from scrapy.exceptions import (CannotResolveHostError, DontCloseSpider, Download
                                DownloadTimeoutError, IgnoreRequest)
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from harvester import revisit
-from harvester.crawlrun import crawl_context
+from harvester.crawl import revisit
+from harvester.crawl.run import crawl_context
 from harvester.extract.metadata import meta_from_html
-from harvester.items import Fetched, ReportItem
-from harvester.obstacles import challenge_reason, soft_404_reason
-from harvester.titles import is_report_title, norm_title
+from harvester.crawl.items import Fetched, ReportItem
+from harvester.crawl.obstacles import challenge_reason, soft_404_reason
+from harvester.crawl.titles import is_report_title, norm_title
 from spiders.platforms import ADAPTERS, adapter_for, inline
 from spiders.platforms.base import (COLUMN_HREF, COLUMN_TEXT, DETAIL_HINT, PORTAL_HREF, PORTAL_TEXT, Fetch,
                                     is_document_url)
@@ -162,7 +162,7 @@ class ReportsSpider(scrapy.Spider):
                     yield req
 
     def _entry_request(self, site):
-        # distributed workers (harvester/distributed.py) all yield the start pages: the shared dupefilter keeps one
+        # distributed workers (harvester/crawl/distributed.py) all yield the start pages: the shared dupefilter keeps one
         shared = bool(self.settings.get("HARVESTER_DISTRIBUTED"))
         return scrapy.Request(site.start_url, callback=self.parse_entry, errback=self.on_error,
                               dont_filter=not shared, meta={"site_id": site.site_id, "role": "entry", "hops": 0})

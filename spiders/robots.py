@@ -24,7 +24,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from harvester.crawlrun import crawl_context
+from harvester.crawl.run import crawl_context
 
 log = logging.getLogger(__name__)
 

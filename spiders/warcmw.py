@@ -1,4 +1,4 @@
-"""`WarcMiddleware`: every HTTP exchange of the crawl as WARC/1.1 records (harvester/warc.py).
+"""`WarcMiddleware`: every HTTP exchange of the crawl as WARC/1.1 records (harvester/evidence/warc.py).
 
 It sits next to the downloader (after cookies, compression and the default headers were added to the
 request; before redirects, retries, decompression and the 304 → archive step touch the response), so it sees
@@ -25,8 +25,8 @@ import socket
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from harvester.crawlrun import crawl_context
-from harvester.warc import (
+from harvester.crawl.run import crawl_context
+from harvester.evidence.warc import (
     REVISIT_IDENTICAL, REVISIT_NOT_MODIFIED, WarcWriter, b32_digest, decoded_body, memory,
     warc_date,
 )
@@ -109,7 +109,7 @@ class WarcMiddleware:
         return self.writer
 
     def close(self, spider=None, reason=None):
-        """End of the run: the files closed and each one's CDXJ index written (harvester/warc.py)."""
+        """End of the run: the files closed and each one's CDXJ index written (harvester/evidence/warc.py)."""
         if self.writer is None:
             return
         self.writer.close()
@@ -118,7 +118,7 @@ class WarcMiddleware:
         except Exception as exc:  # noqa: BLE001 - recorded; the records stay in the files
             log.exception("warc_captures rows not written at close")
             self._ctx().event(None, "", "warc_error", f"{type(exc).__name__}: {exc}"[:500], level="error")
-        from harvester.warc import index_warc
+        from harvester.evidence.warc import index_warc
         for name in self.writer.files:
             try:
                 index_warc(self.writer.dir, name)

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-import harvester.dictionary as dictionary
-from harvester.dictionary import DICTIONARY_COLUMNS, MissingTranslation, dictionary_rows
+import harvester.research.codebook as dictionary
+from harvester.research.codebook import DICTIONARY_COLUMNS, MissingTranslation, dictionary_rows
 from harvester.report.schema import all_cell_ids, format_cell_ids, load_schema
 
 FORMATS = ("gov2021", "gov2019", "pre2019")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harvester import discover as D
-from harvester.registry import RegistryError, load_sites, write_registry
+from harvester.discovery import discover as D
+from harvester.crawl.registry import RegistryError, load_sites, write_registry
 
 PINGTAN = Path(__file__).parent / "fixtures" / "corpus" / "real" / "pingtan" / "column-index.html"   # the real page
 
@@ -161,7 +161,7 @@ def test_directory_in_a_drop_down_list():
 
 
 def test_gaps_of_a_province_from_the_registry_alone():
-    from harvester import gaps as G
+    from harvester.discovery import gaps as G
     from harvester.divisions import _index
     root = Path(__file__).resolve().parents[1]
     gaps = {g.division_code: g for g in G.compute("35", load_sites(root / "data" / "registry.csv"))}

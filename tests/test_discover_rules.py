@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from harvester.discover import Discovery, Fetcher
+from harvester.discovery.discover import Discovery, Fetcher
 
 FOOT = '<div class="footer"><p>{owner}</p><p>{code}　<a href="https://beian.miit.gov.cn/">{icp}</a></p></div>'
 

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from harvester.cli import main
 from harvester.db.models import CellRow
-from harvester.derived import DERIVED_IDS
-from harvester.dictionary import DICTIONARY_COLUMNS, dictionary_rows
+from harvester.research.derived import DERIVED_IDS
+from harvester.research.codebook import DICTIONARY_COLUMNS, dictionary_rows
 from harvester.divisions import PROVINCES, province_code
-from harvester.export import (
+from harvester.research.export import (
     CELL_COLUMNS, CHECK_COLUMNS, DIVISION_COLUMNS, EVIDENCE_COLUMNS, PROVENANCE_COLUMNS, EXIT_EMPTY, ExportError,
     export_reports,
     format_number, neutralise,
@@ -134,7 +134,7 @@ def _kind(name):
 # ---- files and columns -------------------------------------------------------------------------------
 
 def test_files_per_province(filled, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="harvester.export"):
+    with caplog.at_level(logging.WARNING, logger="harvester.research.export"):
         paths = export_reports(filled, tmp_path / "out")
     codes = ["00", "31", "32", "35", "64"]
     assert [p.name for p in paths] == [f"{k}_{c}.csv" for c in codes for k in ("reports", "cells", "checks")] + [

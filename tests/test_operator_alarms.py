@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harvester.db import Store
-from harvester.nightly import FAMILY_ALARM_MIN_SITES, HINTS, health, run_report
+from harvester.crawl.nightly import FAMILY_ALARM_MIN_SITES, HINTS, health, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,7 +88,7 @@ def test_a_muted_site_is_shown_and_does_not_count_until_it_expires(store):
 
 
 def test_every_failure_class_has_what_to_do():
-    from harvester.nightly import HEALTH_PROBLEMS
+    from harvester.crawl.nightly import HEALTH_PROBLEMS
 
     assert all(HINTS.get(kind) for kind in HEALTH_PROBLEMS)
     assert HINTS["rejected_revision"] and HINTS["class_failed"]
@@ -99,7 +99,7 @@ def _recorded_kinds() -> set[str]:
     the `problem=` of every Extracted the readers return, the sandbox's statuses and the failure classifier's."""
     import ast
 
-    from harvester.extract.sandbox import STATUSES
+    from harvester.sandbox.read import STATUSES
 
     kinds = set(STATUSES) - {"ok"}
     for folder in ("harvester", "spiders", "pipelines"):
@@ -123,7 +123,7 @@ def _recorded_kinds() -> set[str]:
 
 
 def test_every_problem_the_run_report_lists_has_what_to_do(store):
-    from harvester.nightly import problem_hint, render_markdown
+    from harvester.crawl.nightly import problem_hint, render_markdown
 
     kinds = _recorded_kinds()
     assert {"unreachable", "corrupt", "too_large", "duplicate", "warc_error", "soft_404", "robots_disallowed"} <= kinds

@@ -195,7 +195,7 @@ def test_unknown_site_province_and_other_bad_options(stocked, args, needle):
 
 def test_gbk_and_bom_registries_are_read(tmp_path):
     """What Excel saves: GBK ("CSV"), UTF-8 with BOM ("CSV UTF-8"), and plain UTF-8 — the same sites."""
-    from harvester.registry import load_sites
+    from harvester.crawl.registry import load_sites
 
     text = "site_id,name,province,city,county,start_url\n320800,淮安市人民政府,江苏省,淮安市,,http://www.huaian.gov.cn/\n"
     got = []

@@ -1,6 +1,6 @@
 import pytest
 
-from harvester.registry import RegistryError, load_sites
+from harvester.crawl.registry import RegistryError, load_sites
 
 HEADER = "site_id,name,province,city,county,start_url"
 

@@ -208,7 +208,7 @@ class Document(Base):
     problem: Mapped[str | None] = mapped_column(Text)
     site_id: Mapped[str | None] = mapped_column(Text, index=True)     # the registry site it was fetched for
     role: Mapped[str | None] = mapped_column(String(16))             # column | page | attachment | document
-    # the last read of the bytes in the sandbox (harvester/extract/sandbox.py): ok, too_large, timeout,
+    # the last read of the bytes in the sandbox (harvester/sandbox/read.py): ok, too_large, timeout,
     # memory_limit, crashed, encrypted, corrupt; why; wall seconds; the worker's peak resident memory
     read_status: Mapped[str | None] = mapped_column(String(16))
     read_detail: Mapped[str | None] = mapped_column(Text)
@@ -256,7 +256,7 @@ class ListedItem(Base):
 
 
 class ColumnSchedule(Base):
-    """A report column's revisit schedule (harvester/revisit.py): checks and changes seen, the interval in
+    """A report column's revisit schedule (harvester/crawl/revisit.py): checks and changes seen, the interval in
     nights, when it is due next, and the dates it last changed (`history`)."""
 
     __tablename__ = "column_schedule"
@@ -332,7 +332,7 @@ class SiteOutcome(Base):
     reports_new: Mapped[int] = mapped_column(Integer, default=0)
     reports_updated: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict | None] = mapped_column(JSONType)     # the crawl's raw per-site counters
-    evidence: Mapped[dict | None] = mapped_column(JSONType)  # what was tried (harvester.crawlrun.SiteStats.evidence)
+    evidence: Mapped[dict | None] = mapped_column(JSONType)  # what was tried (harvester.crawl.run.SiteStats.evidence)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -393,7 +393,7 @@ URL_ROLES = ("page", "document")
 
 
 class WarcCapture(Base):
-    """A WARC record the crawl wrote (harvester/warc.py): a response, revisit, resource or conversion record —
+    """A WARC record the crawl wrote (harvester/evidence/warc.py): a response, revisit, resource or conversion record —
     the evidence of what a URL answered, when; ``warc_file`` + ``offset`` + ``length`` find it on disk."""
 
     __tablename__ = "warc_captures"

@@ -9,7 +9,9 @@ Run `python -m harvester.devportal serve --port 8765 --registry data/demo-sites.
 """
 from __future__ import annotations
 
-from .reports import GeneratedReport, hard_check_failures, make_report, render_docx, render_html, render_pdf
+from .reports import GeneratedReport, hard_check_failures, make_report
+
+from .render import render_docx, render_html, render_pdf
 from .world import ExpectedReport, Site, World, build_world
 from .server import RunningWorld, start_world, write_registry
 

@@ -26,9 +26,10 @@ from urllib.parse import quote
 
 from . import templates as T
 from .faults import Request, Response
-from .reports import GeneratedReport, render_docx, render_html_body, render_pdf
-from .world import (DOCX, PDF, ExpectedReport, NoiseItem, Resource, _attachment_body, _Builder,
-                    _cn_date, _doc_type)
+from .reports import GeneratedReport
+from .render import render_docx, render_html_body, render_pdf
+from .builder import _Builder, _attachment_body, _cn_date, _doc_type
+from .model import DOCX, ExpectedReport, NoiseItem, PDF, Resource
 
 e = T.e
 

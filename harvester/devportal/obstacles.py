@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .world import NoiseItem, T, _Builder, _portal, _rel
+from . import templates as T
+from .builder import _Builder, _portal, _rel
+from .model import NoiseItem
 
 
 def _spec(site_id, name, city, county, domain, code, fault, *, walled=False, **extra):

@@ -28,14 +28,14 @@ removed (its page answers 404).
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 from . import templates as T
 from .faults import Request, Response
 from .server import RunningWorld, start_world
 from .variants import FAMILIES, variant_site
-from .world import HTML_UTF8, ExpectedReport, Resource, Site, World, _Builder, _static
+from .builder import _Builder, _static
+from .model import ExpectedReport, HTML_UTF8, Resource, Site, World
 
 e = T.e
 PROVINCE, P2 = "宁夏回族自治区", "64"

@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from .faults import Request, Response, apply_faults, not_found
 from . import chaos  # noqa: E402 - registers the chaos fault
-from .world import ExpectedReport, Site, World
+from .model import ExpectedReport, Site, World
 
 REGISTRY_HEADER = ["site_id", "name", "province", "city", "county", "start_url", "platform"]
 
@@ -285,7 +285,7 @@ class RunningWorld:
         """The agency republishes a corrected attachment at the same URL: `cells` (cell id → value) changed."""
         from dataclasses import replace as _replace
 
-        from .reports import render_docx, render_pdf
+        from .render import render_docx, render_pdf
 
         site = self.world.site(site_id)
         report, doc_type = site.documents[document_path]

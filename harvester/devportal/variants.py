@@ -41,9 +41,9 @@ from . import templates as T
 from .faults import Request, Response
 from .families import (JPAAS, PROXY, _datastore, _downfile, _fields, _gb_frame, _hanweb_detail, _hanweb_proxy,
                        _hanweb_record, _report_body, _std_meta)
-from .reports import render_docx, render_html_body, render_pdf
-from .world import (DOCX, HTML_UTF8, PDF, Column, ExpectedReport, NoiseItem, Resource, Site, World, _abs,
-                    _Builder, _static, _unpublish)
+from .render import render_docx, render_html_body, render_pdf
+from .builder import _Builder, _abs, _static, _unpublish
+from .model import Column, DOCX, ExpectedReport, HTML_UTF8, NoiseItem, PDF, Resource, Site, World
 
 e = T.e
 

@@ -17,6 +17,7 @@ import re
 import zipfile
 
 from .base import Extracted, Grid
+from .guard import guard_package as _guarded, ocr_on as _ocr_on
 
 __all__ = ["Extracted", "Grid", "sniff", "extract"]
 
@@ -112,25 +113,6 @@ def sniff(data: bytes, url: str | None = None, content_type: str | None = None) 
             or b"<html" in low or b"<body" in low:
         return "html"
     return "text"
-
-
-def _guarded(data: bytes, kind: str) -> Extracted | None:
-    """The ZIP-bomb guard for ZIP packages: an Extracted with the problem, or None when safe."""
-    from .safety import ZipBomb, check_zip
-    try:
-        if check_zip(data).encrypted:
-            return Extracted(kind=kind, problem="encrypted",
-                             detail="the package's members are encrypted (a password-protected ZIP): cannot be read")
-    except ZipBomb as exc:
-        return Extracted(kind=kind, problem="zip_bomb", detail=f"refused to open the package: {exc}"[:500])
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        return Extracted(kind=kind, problem="corrupt", detail=f"not a readable ZIP package: {type(exc).__name__}: {exc}"[:500])
-    return None
-
-
-def _ocr_on() -> bool:
-    from .safety import setting
-    return bool(setting("HARVESTER_OCR", False))
 
 
 def extract(data: bytes, *, url: str | None = None, content_type: str | None = None) -> Extracted:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from .safety import setting
+from .config import setting
 
 _DEFAULTS = {
     "HARVESTER_MAX_PAGES": 2000,

@@ -51,8 +51,8 @@ def antiword_to_text(out: str) -> str:
 
 
 def _from_docx(docx_bytes: bytes, kind: str) -> Extracted:
-    from . import _guarded
-    bad = _guarded(docx_bytes, kind)
+    from .guard import guard_package
+    bad = guard_package(docx_bytes, kind)
     if bad is not None:
         return bad
     from .docx import extract_docx

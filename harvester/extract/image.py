@@ -9,7 +9,7 @@ at most ``HARVESTER_OCR_MAX_PAGES`` pages) is read like this:
    found on a block-averaged copy so no per-pixel Python loop runs over the full image) and painted
    white, so Tesseract does not read a rule next to a number as ``1`` or ``|``;
 2. Tesseract (``--psm 6``, one block; ``chi_sim+eng``: the English model reads the digits) returns word boxes (TSV);
-3. words and rules go, in points, through the PDF path's layout code (``ofd.layout_lines``): words
+3. words and rules go, in points, through the PDF path's layout code (``layout.layout_lines``): words
    inside ruled cells become table rows with tab-separated cells, other words lines.
 
 ``meta``: ``ocr`` (True), ``ocr_engine``, ``ocr_confidence`` (mean word confidence, 0–100),
@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 
 from .base import Extracted
+from .layout import assemble_text, layout_lines, merge_words
 from .metadata import meta_from_text
 from .safety import setting
 
@@ -244,14 +245,12 @@ def _tsv_words(tsv: str, dpi: float, h_px: int):
 
 def _join_cjk_words(words):
     """Tesseract splits Chinese text into one 'word' per character or two: glue neighbours on a line."""
-    from .pdf import merge_words
     return merge_words(words, gap=0.45, floor=4.0, grow_vertical=True)
 
 
 def ocr_page(im, dpi: float, lang: str, timeout: float | None = None):
     """(lines, confidences) of one page image."""
     from .convert import tesseract_ocr
-    from .ofd import layout_lines
     hs, vs = find_rules(im, dpi)
     clean = _erase(im, hs, vs) if hs or vs else im
     buf = io.BytesIO()
@@ -268,7 +267,6 @@ def ocr_page(im, dpi: float, lang: str, timeout: float | None = None):
 
 def ocr_pages(pages, *, kind: str, base: Extracted) -> Extracted:
     from .convert import ConverterError, ConverterTimeout, ConverterUnavailable
-    from .ofd import assemble_text
     lang = str(setting("HARVESTER_OCR_LANG", "chi_sim+eng") or "chi_sim+eng")
     meta = dict(base.meta)
     page_lines, confs, errors, timeouts = [], [], [], 0

@@ -9,7 +9,7 @@ baseline, ``DeltaX``/``DeltaY`` advances with the ``g n v`` repeat shorthand) an
 
 Every glyph gets its box on the page; glyphs that sit next to each other on one line form words;
 words and rules are converted to PDF space (points, y up) and laid out by the very code that lays
-out PDF pages (``pdf.py``: ruled cells → one table row a line, cells tab-separated; gaps → cells
+out PDF pages (``layout.py``: ruled cells → one table row a line, cells tab-separated; gaps → cells
 of borderless tables; wrapped paragraphs joined), so an OFD report's tables come out exactly like
 its PDF twin's.
 
@@ -25,6 +25,7 @@ import re
 import zipfile
 
 from .base import Extracted
+from .layout import assemble_text, layout_lines, merge_words
 from .metadata import meta_from_text
 
 _MM = 25.4 / 72.0            # millimetres per point
@@ -235,7 +236,6 @@ def _words(page: _Page):
         # a glyph is as wide as its advance (when the advance is a glyph's, not a jump to a column)
         w = adv / _MM if 0.2 * size < adv <= 1.1 * size else (s if ord(ch) > 0x2e80 else 0.55 * s)
         chars.append([(bottom + top) * 0.5, top - bottom, left, left + w, bottom, top, ch])
-    from .pdf import merge_words
     return merge_words(chars, forward_only=True)
 
 
@@ -248,33 +248,6 @@ def _rules(page: _Page):
         else:
             vs.append((x0 / _MM, h_pt - y1 / _MM, h_pt - y0 / _MM))
     return hs, vs
-
-
-def layout_lines(words, hs, vs, page_h: float):
-    """PDF-style words and rules (points, y up) -> the page's lines, laid out by pdf.py's code:
-    words in ruled cells become table rows (cells tab-separated), the rest lines split at gaps."""
-    from . import pdf as P
-    if not words:
-        return []
-    lines = []
-    if P._numeric_words(words) and hs and vs:
-        grid = P._Grid(hs, vs)
-        if grid.ok():
-            lines, words = P._table_lines(words, grid, page_h)
-    lines.extend(P._gap_lines(words))
-    lines.sort(key=lambda ln: -ln.y)
-    lines = P._lift_value_rows(lines)
-    for idx in (0, -1):
-        if lines and not lines[idx].table:
-            ln = lines[idx]
-            if (ln.y > page_h * 0.88 or ln.y < page_h * 0.12) and P._PAGENO_RE.match(ln.text.replace("\t", " ").strip()):
-                lines.pop(idx)
-    return lines
-
-
-def assemble_text(page_lines) -> str:
-    from .pdf import _assemble_text
-    return _assemble_text(page_lines)
 
 
 def _page_lines(page: _Page):
@@ -360,8 +333,8 @@ def extract_ofd(data: bytes) -> Extracted:
             meta["image_only_pages"] = [p for p, _ in images]
             ex.problem = "image_only"
             ex.detail = f"{len(images)} of {len(page_locs)} page(s) are images with (almost) no text: needs OCR"
-            from . import _ocr_on
-            if _ocr_on():
+            from .guard import ocr_on
+            if ocr_on():
                 from .image import ocr_images
                 pics = [pkg.read(n) for _, names in images for n in names]
                 return ocr_images(pics, kind="ofd", base=ex)

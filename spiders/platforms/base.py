@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.http import HtmlResponse
 
 from harvester.extract.metadata import parse_date
-from harvester.titles import norm_title
+from harvester.crawl.titles import norm_title
 
 from . import scriptdata
 

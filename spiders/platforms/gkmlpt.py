@@ -17,7 +17,7 @@ import math
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from harvester.extract.metadata import parse_date
-from harvester.titles import norm_title
+from harvester.crawl.titles import norm_title
 
 from . import scriptdata
 from .base import COLUMN_TEXT, Fetch, ListItem, Platform, is_document_url

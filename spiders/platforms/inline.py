@@ -30,7 +30,7 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 
 from harvester.extract.metadata import parse_date
-from harvester.titles import is_report_title, norm_title
+from harvester.crawl.titles import is_report_title, norm_title
 
 from . import scriptdata
 from .base import DOC_EXT, Fetch, ListItem, Platform, is_document_url, item_date, page_links

@@ -260,7 +260,7 @@ def test_revised_document_keeps_earlier_version(sites):
 def _copy(store, year, url, cells):
     """A ReportItem of one copy of 淮安市人民政府's report for ``year``: a page with a PDF attachment at
     ``url`` whose parse filled ``cells`` cells (None: the PDF was a scan and did not parse)."""
-    from harvester.items import Fetched, ReportItem
+    from harvester.crawl.items import Fetched, ReportItem
 
     url = url.replace("/nb/", f"/{year}/")
     body = f"%PDF copy at {url}".encode()
@@ -284,7 +284,7 @@ def test_copies_of_a_report_give_one_result_in_either_order(sites, copies, kept)
     is not a revision) and both copies' URLs remembered. One order is stored as 2024, the other as 2023."""
     from types import SimpleNamespace
 
-    from harvester.crawlrun import SiteStats
+    from harvester.crawl.run import SiteStats
     from pipelines.store import StorePipeline
 
     stats = SiteStats()

@@ -12,7 +12,7 @@ import pytest
 from harvester.devportal import build_world, start_world
 from harvester.devportal.faults import FAULTS
 from harvester.devportal.obstacles import OBSTACLE_SITES
-from harvester.obstacles import challenge_reason, soft_404_reason
+from harvester.crawl.obstacles import challenge_reason, soft_404_reason
 
 _TLS = ssl.create_default_context()
 _TLS.check_hostname = False

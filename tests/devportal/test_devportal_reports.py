@@ -11,8 +11,9 @@ import pypdfium2 as pdfium
 import pytest
 from devportal_helpers import lxml_doc, t3_values_from_rows, t4_values, table_grid
 
-from harvester.devportal.reports import (COLS, COLS6, T4_BLOCKS, T4_PARTS, _result_rows, _rows3, hard_check_failures,
-                                         make_report, render_docx, render_html, render_pdf)
+from harvester.devportal.reports import COLS, COLS6, T4_BLOCKS, T4_PARTS, _result_rows, _rows3, hard_check_failures, make_report
+
+from harvester.devportal.render import render_docx, render_html, render_pdf
 from harvester.report.schema import format_cell_ids
 
 CASES = [("淮安市人民政府", "government", None), ("淮安市洪泽区人民政府", "government", None),

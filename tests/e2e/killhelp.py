@@ -67,7 +67,7 @@ def orphans(db_url: str, archive: Path) -> dict:
     known |= {s for (s,) in query(db_url, "SELECT document_sha256 FROM report_versions WHERE document_sha256 IS NOT NULL")}
     files = {p.name for p in archive.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")}
     spool = list((archive / ".tmp").glob("*")) if (archive / ".tmp").exists() else []
-    # the archive is a view of the WARC records (harvester/warc.py): a document's bytes are a file of the
+    # the archive is a view of the WARC records (harvester/evidence/warc.py): a document's bytes are a file of the
     # archive or the payload of a recorded WARC record — read back and checked against the SHA-256
     from harvester.db import Store
 

@@ -16,7 +16,7 @@ import pytest
 from harvester.db.store import normalize_name
 from harvester.devportal.server import start_world, write_registry
 from harvester.devportal.world import build_world
-from harvester.derived import DERIVED_IDS
+from harvester.research.derived import DERIVED_IDS
 from harvester.report.schema import all_cell_ids
 
 from crawlhelp import ROOT, query, run_cli, snapshot

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from harvester.db.store import normalize_name
-from harvester.discover import norm_url
+from harvester.discovery.discover import norm_url
 from harvester.devportal.province import DEAD, MALFORMED_CODE, MISSING_CODE, province_world, seed_url, start_province
-from harvester.registry import load_sites
+from harvester.crawl.registry import load_sites
 from tests.e2e.crawlhelp import query, run_cli
 
 

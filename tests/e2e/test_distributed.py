@@ -205,8 +205,8 @@ def test_sqlite_is_refused(redis_url, tmp_path):
 def test_merged_stats_give_the_outcome_of_one_crawler():
     """Worker A read the column (its reports listed on a later page), worker B fetched the reports: A alone
     would say no_reports; merged, the site is ok, with both workers' column roots."""
-    from harvester.crawlrun import SiteStats
-    from harvester.distributed import merge_stats
+    from harvester.crawl.run import SiteStats
+    from harvester.crawl.distributed import merge_stats
 
     a, b = SiteStats(), SiteStats()
     a.entry_ok, a.requests = True, 3

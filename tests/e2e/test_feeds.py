@@ -15,7 +15,7 @@ import pytest
 
 from harvester.devportal.server import start_world, write_registry
 from harvester.devportal.world import build_world
-from harvester.warc import read_archived
+from harvester.evidence.warc import read_archived
 
 from crawlhelp import ROOT, query
 

@@ -52,7 +52,7 @@ def test_hostile_attachment_names_never_become_paths(tmp_path):
     assert not {n for n in _names(tmp_path) if MARK in n or n.lower() in DEVICES}
     assert {n for n in os.listdir("/tmp") if MARK in n} == before_tmp
     # the archive holds names of its own only: SHA-256 names, and the WARC files and their indexes, named by
-    # run, time, host and process (harvester/warc.py)
+    # run, time, host and process (harvester/evidence/warc.py)
     own = re.compile(r"^(?:[0-9a-f]{64}|harvester-\d+-\d{14}-[\w.-]+-\d+-\d{5}\.(?:warc\.gz|cdxj))$")
     files = [p for p in archive.rglob("*") if p.is_file()]
     assert files and all(own.match(p.name) and MARK not in p.name for p in files), \

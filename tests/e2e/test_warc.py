@@ -1,4 +1,4 @@
-"""Web-archive evidence of a crawl of the simulated world (spiders/warcmw.py, harvester/warc.py):
+"""Web-archive evidence of a crawl of the simulated world (spiders/warcmw.py, harvester/evidence/warc.py):
 
 1. the world as it was on 2025-03-01 is crawled; then crawled again with nothing changed (the nightly);
 2. a report is taken down and a verifying run marks it withdrawn.
@@ -211,7 +211,7 @@ def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_pa
 def wayback(crawled):
     import os
 
-    from harvester import replay
+    from harvester.evidence import replay
     try:
         replay.wayback_binary()
     except replay.ReplayError as exc:
@@ -232,7 +232,7 @@ def test_every_report_page_replays_in_chromium_with_its_attachments(crawled, way
     from playwright.sync_api import sync_playwright
 
     from harvester import settings
-    from harvester.replay import replay_url
+    from harvester.evidence.replay import replay_url
 
     db = crawled["db"]
     rows = query(db, "SELECT e.report_id, e.page_url, e.page_captured_at, e.document_url, e.document_captured_at, "
@@ -268,7 +268,7 @@ def test_every_report_page_replays_in_chromium_with_its_attachments(crawled, way
 def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
     import zipfile
 
-    from harvester.wacz_export import read_back
+    from harvester.research.wacz import read_back
 
     db = crawled["db"]
     out = tmp_path / "js.wacz"

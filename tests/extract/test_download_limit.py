@@ -122,8 +122,8 @@ def test_oversize_attachment_is_refused_and_the_report_kept(site, tmp_path):
 
 
 def test_choose_makes_a_refused_attachment_the_report():
-    from harvester.items import Fetched
-    from harvester.process import choose, extract_file, parse_file
+    from harvester.crawl.items import Fetched
+    from harvester.crawl.process import choose, extract_file, parse_file
     page = Fetched(url="http://x/detail.html", role="page",
                    body=f"<html><body><p>现将{TITLE}予以公布，详见附件。</p></body></html>".encode())
     big = Fetched(url="http://x/files/report.pdf", role="attachment", error="too_large")

@@ -348,8 +348,8 @@ def test_run_kills_the_whole_process_group(tmp_path):
 # choosing the report among a page and its attachments
 
 def _fetched(url, role, data, title="淮安市人民政府2024年政府信息公开工作年度报告"):
-    from harvester.items import Fetched
-    from harvester.process import extract_file, parse_file
+    from harvester.crawl.items import Fetched
+    from harvester.crawl.process import extract_file, parse_file
     f = Fetched(url=url, role=role, body=data)
     extract_file(f)
     parse_file(f, title=title, meta={})
@@ -357,7 +357,7 @@ def _fetched(url, role, data, title="淮安市人民政府2024年政府信息公
 
 
 def test_tables_in_an_attachment_beside_the_text_on_the_page():
-    from harvester.process import choose
+    from harvester.crawl.process import choose
     r = G.report()
     page_html = ("<html><body><div class='TRS_Editor'>" + "".join(
         f"<p>{h}</p>" + "".join(f"<p>{p}</p>" for p in r.sections[s]) for s, h in r.headings.items())
@@ -371,7 +371,7 @@ def test_tables_in_an_attachment_beside_the_text_on_the_page():
 
 
 def test_page_with_its_own_tables_wins_a_tie_and_a_better_attachment_wins():
-    from harvester.process import choose
+    from harvester.crawl.process import choose
     html = document("html", 0)
     page = _fetched("http://x.gov.cn/art/1.html", "page", html)
     pdf = _fetched("http://x.gov.cn/files/r.pdf", "attachment", document("pdf", 0))

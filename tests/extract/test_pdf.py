@@ -402,7 +402,7 @@ def test_pdf_date(raw, want):
 
 def test_same_text_without_fast_bindings(real_pdfs, pdfgen, monkeypatch):
     """The prototype-free ctypes bindings are an optimisation only: pypdfium2's own give the same text."""
-    from harvester.extract import pdf as P
+    from harvester.extract import pdfium_page as P
     docs = [real_pdfs["huaian-2024"], pdfgen.make_table_pdf(in_form=True), pdfgen.make_rotated_pdf()]
     fast = [extract_pdf(d).text for d in docs]
     monkeypatch.setattr(P, "_FAST", None)

@@ -1,7 +1,7 @@
 """Hostile documents: files of the kind that sit on real portals by accident or malice, made on the fly.
 
 ``generate(directory)`` writes every file and ``manifest.json``: for each file its name, the status the
-sandbox must give it (``harvester.extract.sandbox.STATUSES``), why, and the limits it is read under
+sandbox must give it (``harvester.sandbox.read.STATUSES``), why, and the limits it is read under
 when they differ from the test's defaults (a tight time or memory budget to show that a document over
 it is stopped, or a budget switched off to show what the sandbox catches behind the budgets).
 

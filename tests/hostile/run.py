@@ -17,7 +17,7 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-mib", type=int, default=1024)
     ap.add_argument("--timeout", type=float, default=60.0)
     args = ap.parse_args(argv)
-    from harvester.extract.sandbox import read_document
+    from harvester.sandbox.read import read_document
     d = Path(args.directory)
     t0 = time.monotonic()
     for m in json.loads((d / "manifest.json").read_text(encoding="utf-8")):

@@ -46,7 +46,8 @@ class World:
 
 def build_world(url: str, tmp_path: Path) -> World:
     from harvester.db import Store
-    from harvester.devportal.reports import make_report, render_html
+    from harvester.devportal.reports import make_report
+    from harvester.devportal.render import render_html
     from harvester.report import parse_file
 
     world = World(url)

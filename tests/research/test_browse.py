@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from harvester.browse import describe_cell, prepare
+from harvester.research.browse import describe_cell, prepare
 from harvester.research import data_dictionary
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import struct
 import pytest
 from click.testing import CliRunner
 
-from harvester import coverage as cov
+from harvester.research import coverage as cov
 from harvester.cli import main
 
 AS_OF = dt.date(2025, 2, 15)     # department deadline for 2024 passed (31 Jan), government one not (31 Mar)

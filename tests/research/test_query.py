@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from harvester.cli import main
-from harvester.query import display_width, format_table, readonly_sqlite_connection
+from harvester.research.query import display_width, format_table, readonly_sqlite_connection
 
 
 def harvester(*args):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.warc import read_archived
+from harvester.evidence.warc import read_archived
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -121,7 +121,7 @@ def ids_of(rows, key="report_id") -> dict[int, tuple[str, str, str]]:
 
 
 def test_one_report_has_the_same_ids_everywhere(demo, browse, tmp_path):
-    from harvester.identity import IDENTITY_SQL
+    from harvester.research.identity import IDENTITY_SQL
     from harvester.research import open_db
 
     _, url = demo

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.derived import DERIVED_IDS
+from harvester.research.derived import DERIVED_IDS
 from harvester.report.schema import all_cell_ids
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ REASONS = {
 
 
 def expected_derived(cells: dict) -> dict:
-    """The derived figures from one report's cells, written out here independently of harvester.derived."""
+    """The derived figures from one report's cells, written out here independently of harvester.research.derived."""
     def total(ids):
         vals = [cells.get(i) for i in ids]
         return None if any(v is None for v in vals) else sum(vals)
@@ -54,7 +54,7 @@ def test_reason_lists_are_the_specification_rows():
 
 
 def test_derived_figures_in_open_db_and_export(sqlite_world, tmp_path):
-    from harvester.export import export_reports
+    from harvester.research.export import export_reports
     from harvester.research import open_db
 
     with open_db(sqlite_world.url) as db:
@@ -79,8 +79,8 @@ def test_derived_figures_in_open_db_and_export(sqlite_world, tmp_path):
 
 @pytest.mark.parametrize("spelling", ["江苏", "江苏省", "Jiangsu", "jiangsu province", "32"])
 def test_provinces_in_every_spelling(sqlite_world, tmp_path, spelling):
-    from harvester import coverage as cov
-    from harvester.export import export_reports
+    from harvester.research import coverage as cov
+    from harvester.research.export import export_reports
     from harvester.research import open_db
 
     with open_db(sqlite_world.url) as db:

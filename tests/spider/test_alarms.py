@@ -1,4 +1,4 @@
-"""The honest alarm (harvester/crawlrun.py): a site that ends with no reports is never ok, a site listing half the
+"""The honest alarm (harvester/crawl/run.py): a site that ends with no reports is never ok, a site listing half the
 reports or fewer of the last run is layout_changed, and each outcome carries — and stores — its evidence."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections import Counter
 
 from scrapy.settings import Settings
 
-from harvester.crawlrun import CrawlContext, SiteStats, evidence_lines
+from harvester.crawl.run import CrawlContext, SiteStats, evidence_lines
 from harvester.db import Store
-from harvester.distributed import merge_stats
+from harvester.crawl.distributed import merge_stats
 
 
 def _context(tmp_path):
@@ -86,7 +86,7 @@ def test_health_and_the_run_report_show_the_evidence(tmp_path):
     from click.testing import CliRunner
 
     from harvester.cli import main
-    from harvester.nightly import render_markdown, run_report
+    from harvester.crawl.nightly import render_markdown, run_report
 
     db, settings = _context(tmp_path)
     ctx = CrawlContext(settings)

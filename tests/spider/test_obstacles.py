@@ -10,8 +10,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request, Response
 from twisted.web._newclient import ResponseNeverReceived
 
-from harvester.crawlrun import SiteStats
-from harvester.obstacles import challenge_reason, soft_404_reason
+from harvester.crawl.run import SiteStats
+from harvester.crawl.obstacles import challenge_reason, soft_404_reason
 from spiders.middlewares import (EncodingMiddleware, ObstacleMiddleware, SchemeFallbackMiddleware,
                                  abort_browser_request, retry_after_seconds)
 
@@ -111,7 +111,7 @@ def test_site_outcomes(stats, outcome):
 
 
 def test_layout_changed_needs_reports_in_an_earlier_run(tmp_path):
-    from harvester.crawlrun import CrawlContext
+    from harvester.crawl.run import CrawlContext
     from harvester.db import Store
 
     db = f"sqlite:///{tmp_path / 'h.db'}"

@@ -1,4 +1,4 @@
-"""The revisit policy of report columns (harvester/revisit.py): nightly while a column changes, less often the
+"""The revisit policy of report columns (harvester/crawl/revisit.py): nightly while a column changes, less often the
 longer it stays unchanged, always nightly in the publishing season (1 January – 31 March)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from harvester import revisit
+from harvester.crawl import revisit
 
 UTC = dt.timezone.utc
 

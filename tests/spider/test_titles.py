@@ -1,7 +1,7 @@
 """Which list items are annual reports, and the year and agency their titles name."""
 import pytest
 
-from harvester.titles import is_report_title, title_agency, title_year
+from harvester.crawl.titles import is_report_title, title_agency, title_year
 
 REPORTS = [
     ("大寨乡2022年政府信息公开工作年度报告", 2022, "大寨乡"),

@@ -1,0 +1,4 @@
+"""``python -m harvester.cli``: the `harvester` command."""
+from harvester.cli.main import main
+
+main()
