@@ -5,8 +5,9 @@ Groups: every row and every column of table 三 (the rows of its format) and eve
 (复议, 直接起诉, 复议后起诉: the unit H4 adds up). A group qualifies when each of its cells is 0 or
 printed blank (flag ``blank``) and at least one is blank — a marker (``/``, ``-``, ``无``), a cell lost
 in extraction or an ambiguous reading disqualifies it. The hard checks (H1–H4) touching a qualifying
-group are evaluated with its blanks as 0; the group's blanks are set to 0 when none of them fails. A
-blank row whose totals are not 0 therefore stays blank (null) and the check that adds it up fails.
+group are evaluated with its blanks as 0; the group's blanks are set to 0 only when every one of them
+passes — a check that fails, or that cannot be assessed (a cell it needs is missing or ambiguous), confirms
+nothing. A blank row whose totals are not 0 therefore stays blank (null) and the check that adds it up fails.
 
 Table 二 has no arithmetic to confirm a 0 with: its blank cells stay null.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .checks import specs, sum_check, sum_targets
-from .model import FAIL, Cell, ParsedReport, Source
+from .model import PASS, Cell, ParsedReport, Source
 from .schema import table3_columns, table3_row_defs
 from .tables import t4_blocks
 
@@ -72,14 +73,14 @@ def impute(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: 
     wanted = {cid for _, blanks in found for cid in blanks}
     layout = (tuple(t3_rows), fmt, bool(t4_found))
     targets = sum_targets(*layout)
-    failing: set[str] = set()
+    unconfirmed: set[str] = set()       # cells of a hard check that does not pass with the blanks as 0
     for spec in specs(*layout):
         ids = (*spec[1], *spec[2])
-        if any(c in wanted for c in ids) and sum_check(spec, cells, targets).status == FAIL:
-            failing.update(ids)
+        if any(c in wanted for c in ids) and sum_check(spec, cells, targets).status != PASS:
+            unconfirmed.update(ids)
     done: dict[str, str] = {}
     for name, blanks in found:
-        if failing.isdisjoint(blanks):
+        if unconfirmed.isdisjoint(blanks):
             for cid in blanks:
                 done.setdefault(cid, name)
     for cid, name in done.items():
@@ -90,5 +91,5 @@ def impute(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: 
         read = f" ({was.reader})" if was else ""
         cell.source = Source("imputed", was.table if was else None, was.row if was else None,
                              was.line if was else None,
-                             f"printed blank{read}; {name} is blank or 0 throughout and no hard check on it fails")
+                             f"printed blank{read}; {name} is blank or 0 throughout and every hard check on it passes")
     return [cid for cid in cells if cid in done]

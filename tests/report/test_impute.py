@@ -109,3 +109,34 @@ def test_text_lines_keep_their_blank_cells_and_impute_them():
     assert sorted(rep.imputed_cells) == sorted(inner) and not rep.failed_checks
     cell = rep.cells[inner[0]]
     assert cell.source.reader == "imputed" and cell.line is not None and "(text_runs)" in cell.source.text
+
+
+def test_a_check_that_cannot_be_assessed_confirms_no_zero():
+    """§7: "the hard checks then pass" — blank rows of table 三 next to a check that cannot be assessed
+    (its total lost in extraction) stay null; the blank blocks of table 四, whose checks pass, are imputed."""
+    from harvester.report.checks import specs, sum_check, sum_targets
+    from harvester.report.impute import impute
+
+    cells = make_cells("gov2021", seed=4, zero_share=0.8)
+    rows = _zero_rows("gov2021", cells)
+    cells.update({k: 0 for k in table4_cell_ids()[10:]})          # 复议后起诉: none
+    t3_blanks = [f"apply.{r}.{c}" for r in rows for c in COLS]
+    t4_blanks = table4_cell_ids()[10:]
+    rep = parse_bytes(to_html("gov2021", _blank(cells, t3_blanks + t4_blanks)).encode())
+    assert sorted(rep.imputed_cells) == sorted(t3_blanks + t4_blanks)
+    for cid in t3_blanks + t4_blanks:   # back to what the grid read: printed blank
+        cell = rep.cells[cid]
+        cell.value, cell.imputed, cell.flags = None, False, ["blank"]
+    lost = rep.cells["apply.total.natural_person"]
+    lost.value, lost.flags = None, ["missing"]
+    layout = (tuple(_rows("gov2021")), "gov2021", True)
+    again = impute(rep, *layout)
+    assert sorted(again) == sorted(t4_blanks)
+    assert all(rep.cells[c].value is None and not rep.cells[c].imputed for c in t3_blanks)
+    targets = sum_targets(*layout)
+    statuses = {sum_check(spec, rep.cells, targets).status for spec in specs(*layout)
+                if set(t3_blanks) & {*spec[1], *spec[2]}}
+    assert statuses - {PASS}            # what kept them null: a check on them that does not pass
+    for spec in specs(*layout):         # every check on an imputed cell passes
+        if set(again) & {*spec[1], *spec[2]}:
+            assert sum_check(spec, rep.cells, targets).status == PASS
