@@ -356,6 +356,25 @@ def test_cells_keep_imputed_and_provenance(sites, doc):
     assert pages == ({None} if doc.suffix == ".html" else {3, 4, 5})
 
 
+GLUED = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "real" / "pingtan" / "2018-平潭综合实验区.txt"
+
+
+def test_glued_readings_survive_the_database(sites):
+    """A glued row read several ways keeps its candidate decodes and the reading chosen, stored and read back."""
+    from harvester.report import parse_bytes
+
+    parsed = parse_bytes(GLUED.read_bytes())
+    glued = {cid: c for cid, c in parsed.cells.items() if c.source is not None and c.source.candidates}
+    assert glued                                    # the corpus text has rows with several decodes
+    rid, _ = sites.upsert_report(site_id="huaian", agency="平潭综合实验区管委会", year=2018,
+                                 fields=FIELDS, parsed=parsed)
+    stored = sites.cells(rid)
+    for cid, cell in glued.items():
+        got = stored[cid].provenance()
+        assert got == cell.provenance(), cid
+        assert got["candidates"] and got["readings"], cid
+
+
 def test_save_parse_replaces_cells(sites):
     rid, _ = sites.upsert_report(site_id="huaian", agency="淮安市人民政府", year=2024, fields=FIELDS)
     first = parsed_report({"a.total": 12, "b.neg": -18, "c.blank": None, "d.money": Cell(2.5, "2.5万元", "万元", ["glued"])},
