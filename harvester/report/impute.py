@@ -5,9 +5,11 @@ Groups: every row and every column of table 三 (the rows of its format) and eve
 (复议, 直接起诉, 复议后起诉: the unit H4 adds up). A group qualifies when each of its cells is 0 or
 printed blank (flag ``blank``) and at least one is blank — a marker (``/``, ``-``, ``无``), a cell lost
 in extraction or an ambiguous reading disqualifies it. The hard checks (H1–H4) touching a qualifying
-group are evaluated with its blanks as 0; the group's blanks are set to 0 only when every one of them
-passes — a check that fails, or that cannot be assessed (a cell it needs is missing or ambiguous), confirms
-nothing. A blank row whose totals are not 0 therefore stays blank (null) and the check that adds it up fails.
+group are evaluated with its blanks as 0. When one of them fails, none of the group's blanks is set: a
+blank row whose totals are not 0 stays blank (null) and the check that adds it up fails. Otherwise each blank
+is set to 0 unless a check on it cannot be assessed because the reading lost a cell it needs (missing,
+ambiguous): then the table as read is incomplete there and the blank stays null. A check the document itself
+leaves unassessable — its blank totals hide numbers (S7, as SH2019 prints no 总计) — contradicts no zero.
 
 Table 二 has no arithmetic to confirm a 0 with: its blank cells stay null.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .checks import specs, sum_check, sum_targets
-from .model import PASS, Cell, ParsedReport, Source
+from .model import FAIL, PASS, Cell, ParsedReport, Source
 from .schema import table3_columns, table3_row_defs
 from .tables import t4_blocks
 
@@ -57,6 +59,11 @@ def _blanks(ids: tuple[str, ...], cells: dict[str, Cell]) -> list[str] | None:
     return blanks
 
 
+def _lost(cell: Cell | None) -> bool:
+    """A cell the reading lost (absent, or read as neither a number, a blank nor a marker: missing, ambiguous)."""
+    return cell is None or (cell.value is None and not ({"blank", "marker"} & set(cell.flags)))
+
+
 def impute(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: bool) -> list[str]:
     """Set the §7 zeros in ``rep.cells``; return the ids imputed (in cell order)."""
     cells = rep.cells
@@ -73,16 +80,22 @@ def impute(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: 
     wanted = {cid for _, blanks in found for cid in blanks}
     layout = (tuple(t3_rows), fmt, bool(t4_found))
     targets = sum_targets(*layout)
-    unconfirmed: set[str] = set()       # cells of a hard check that does not pass with the blanks as 0
+    failing: set[str] = set()           # cells of a hard check that fails with the blanks as 0
+    unconfirmed: set[str] = set()       # cells of a hard check that a cell lost in reading keeps from being assessed
     for spec in specs(*layout):
         ids = (*spec[1], *spec[2])
-        if any(c in wanted for c in ids) and sum_check(spec, cells, targets).status != PASS:
-            unconfirmed.update(ids)
+        if any(c in wanted for c in ids):
+            status = sum_check(spec, cells, targets).status
+            if status == FAIL:
+                failing.update(ids)
+            elif status != PASS and any(_lost(cells.get(c)) for c in ids):
+                unconfirmed.update(ids)
     done: dict[str, str] = {}
     for name, blanks in found:
-        if unconfirmed.isdisjoint(blanks):
+        if failing.isdisjoint(blanks):
             for cid in blanks:
-                done.setdefault(cid, name)
+                if cid not in unconfirmed:
+                    done.setdefault(cid, name)
     for cid, name in done.items():
         cell = cells[cid]
         was = cell.source
@@ -91,5 +104,5 @@ def impute(rep: ParsedReport, t3_rows: list[str], t3_fmt: str | None, t4_found: 
         read = f" ({was.reader})" if was else ""
         cell.source = Source("imputed", was.table if was else None, was.row if was else None,
                              was.line if was else None,
-                             f"printed blank{read}; {name} is blank or 0 throughout and every hard check on it passes")
+                             f"printed blank{read}; {name} is blank or 0 throughout and no hard check on it fails or misses a cell")
     return [cid for cid in cells if cid in done]

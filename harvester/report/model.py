@@ -20,7 +20,7 @@ READERS = {
     "text_runs": "a text line holding a row's cells (PDF text runs, tab-separated text): its line and page",
     "cell_per_line": "text with one cell per line (flattened HTML): the line of the value",
     "glued": "cells concatenated without separators, decoded by the table's arithmetic: the line and the digits",
-    "imputed": "a blank cell set to 0 (spec §7): its row, column or block is blank or 0 throughout and every hard check on it passes",
+    "imputed": "a blank cell set to 0 (spec §7): its row, column or block is blank or 0 throughout and no hard check on it fails or misses a cell",
 }
 
 

@@ -10,7 +10,7 @@ Columns (``DICTIONARY_COLUMNS``): ``cell_id``, ``table`` (t2 主动公开, t3 �
 pre2019), ``block`` (the table's block or group in Chinese), ``row_label_zh``, ``col_label_zh``,
 ``label_en``, ``unit``, ``value_type``, ``formats`` (``;``-separated, of gov2021/gov2019/pre2019),
 ``imputable`` (``yes`` for tables 三 and 四: a blank cell of a row, column or block that is blank or 0
-throughout is stored as 0 with ``imputed = 1`` when every hard check on it passes — spec §7; ``no`` elsewhere:
+throughout is stored as 0 with ``imputed = 1`` when no hard check on it fails or misses a cell — spec §7; ``no`` elsewhere:
 table 二 and the pre-2019 figures have no arithmetic to confirm a 0, their blanks stay empty).
 Where a cell id exists in two formats with different printed labels (2021 ``本年处理决定数量`` vs
 2019 ``处理决定数量``) the labels of the newest format are shown.
