@@ -128,10 +128,16 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.robots.CachedRobotsTxtMiddleware": 100,
     "spiders.middlewares.SiteGuardMiddleware": 120,
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
+    "spiders.middlewares.SizeLimitMiddleware": 552,           # a body over DOWNLOAD_MAXSIZE: too_large, once more
     "spiders.middlewares.BackoffMiddleware": 560,
     "spiders.middlewares.EncodingMiddleware": 580,
     "spiders.middlewares.ConditionalRequestMiddleware": 585,   # sees bodies decompressed (590), before meta refresh
     "spiders.middlewares.ObstacleMiddleware": 650,
+    # Scrapy's own, which also record, count and fetch once more a gzip bomb and a redirect chain without end
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "spiders.middlewares.BoundedDecompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.middlewares.BoundedRedirectMiddleware": 600,
     "spiders.warcmw.WarcMiddleware": 950,     # WARC records of every exchange, as it went over the wire
 }
 
