@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-reliability clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,13 @@ bench: setup
 	$(BIN)/python bench/bench_warc.py
 	$(BIN)/python bench/bench_nightly.py
 	$(BIN)/python bench/bench_scale.py --sites 100
+	$(BIN)/python bench/bench_hostile.py
+
+## The long reliability benchmarks (README: Reliability): the whole world crawled with and without a failing
+## web (bench_chaos, about 6 minutes: two crawls of 3 minutes) and killed 12 times (bench_kill, about 10 minutes).
+bench-reliability: setup
+	$(BIN)/python bench/bench_chaos.py --rate 0.05 --timeout 20
+	$(BIN)/python bench/bench_kill.py --kills 12
 
 clean:
 	rm -rf $(VENV) .venv-replay data/harvester.db* data/archive exports .pytest_cache

@@ -69,7 +69,8 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"moments": moments, "lost": lost, "dup": dup, "changed": changed, **left},
                                               ensure_ascii=False, indent=1))
-    return 0 if not (lost or dup or changed or any(left.values()) or survivors) else 2
+    intact = integrity(tmp / "killed.db") == "ok"
+    return 0 if intact and not (lost or dup or changed or any(left.values()) or survivors) else 2
 
 
 if __name__ == "__main__":

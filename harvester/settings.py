@@ -50,6 +50,8 @@ HARVESTER_MAX_PAGES = int(os.environ.get("HARVESTER_MAX_PAGES", "2000"))        
 HARVESTER_MAX_PAGE_AREA = float(os.environ.get("HARVESTER_MAX_PAGE_AREA", "25000000"))  # PDF/OFD page, points² (A4: 0.5 M)
 HARVESTER_MAX_PIXELS = int(os.environ.get("HARVESTER_MAX_PIXELS", str(80_000_000)))     # an image's width × height
 HARVESTER_MAX_SPAN = int(os.environ.get("HARVESTER_MAX_SPAN", "1000"))                   # colspan/rowspan, gridSpan/gridBefore/gridAfter
+HARVESTER_MAX_HTML_COLSPAN = int(os.environ.get("HARVESTER_MAX_HTML_COLSPAN", "100"))    # an HTML colspan over it is capped (a problem noted)
+HARVESTER_MAX_HTML_ROWSPAN = int(os.environ.get("HARVESTER_MAX_HTML_ROWSPAN", "1000"))  # an HTML rowspan over it is capped (a problem noted)
 HARVESTER_MAX_TABLE_COLUMNS = int(os.environ.get("HARVESTER_MAX_TABLE_COLUMNS", "2000"))  # grid width of one table
 HARVESTER_MAX_TABLE_CELLS = int(os.environ.get("HARVESTER_MAX_TABLE_CELLS", "1000000"))  # grid positions of one table
 HARVESTER_MAX_MERGED_CELLS = int(os.environ.get("HARVESTER_MAX_MERGED_CELLS", "2000000"))  # XLSX: cells under merged ranges
@@ -128,10 +130,16 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.robots.CachedRobotsTxtMiddleware": 100,
     "spiders.middlewares.SiteGuardMiddleware": 120,
     "spiders.middlewares.SchemeFallbackMiddleware": 540,
+    "spiders.middlewares.SizeLimitMiddleware": 552,           # a body over DOWNLOAD_MAXSIZE: too_large, once more
     "spiders.middlewares.BackoffMiddleware": 560,
     "spiders.middlewares.EncodingMiddleware": 580,
     "spiders.middlewares.ConditionalRequestMiddleware": 585,   # sees bodies decompressed (590), before meta refresh
     "spiders.middlewares.ObstacleMiddleware": 650,
+    # Scrapy's own, which also record, count and fetch once more a gzip bomb and a redirect chain without end
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "spiders.middlewares.BoundedDecompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.middlewares.BoundedRedirectMiddleware": 600,
     "spiders.warcmw.WarcMiddleware": 950,     # WARC records of every exchange, as it went over the wire
 }
 

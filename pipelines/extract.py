@@ -44,4 +44,6 @@ class ExtractPipeline(Stage):
             ex = f.extracted
             if ex is not None and not ex.ok and f.role != "page":
                 ctx.event(item.site_id, f.url, ex.problem, ex.detail or ex.problem)
+            for note in (getattr(ex, "notes", None) or []) if ex is not None else []:
+                ctx.event(item.site_id, f.url, "capped", note)     # read on, a budget capped something
         return item

@@ -12,6 +12,12 @@
 - `SiteGuardMiddleware`: redirects stay on the registry's domains, except that a start page moved to a
   new host (301/302) takes the site with it (recorded).
 
+- `BoundedDecompressionMiddleware`, `BoundedRedirectMiddleware`, `SizeLimitMiddleware`: a body over
+  DOWNLOAD_MAXSIZE (declared, streamed, or once inflated: a gzip bomb) is recorded as `too_large`, a redirect
+  chain past REDIRECT_MAX_TIMES as `redirect_loop`; each is counted in the run (`faults`) and the request is
+  fetched once more from its first URL (a flaky portal serves it whole the next time; robots.txt is not
+  fetched again).
+
 And `abort_browser_request`: what the browser may load when a page is rendered (its own host's scripts
 and XHR; no images, fonts, media or other hosts).
 """
@@ -23,7 +29,9 @@ import re
 from time import monotonic, time
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import HtmlResponse
 
@@ -38,6 +46,13 @@ import scrapy.downloadermiddlewares.cookies as _scrapy_cookies  # noqa: E402
 from tldextract import TLDExtract  # noqa: E402
 
 _scrapy_cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+# Twisted's connection pool retries a request that fails on a kept-alive connection (a reset before any answer)
+# once by itself, before any middleware sees it: the failure goes uncounted. Switched off, the reset reaches
+# Scrapy as an exception, is counted (downloader/exception_type_count) and retried by RetryMiddleware.
+import twisted.web.client as _twisted_client  # noqa: E402
+
+_twisted_client.HTTPConnectionPool.retryAutomatically = False
 
 
 def _slot(crawler, request):
@@ -418,3 +433,77 @@ class ConditionalRequestMiddleware:
             request.url.split("#")[0], response.body, kind="html", http_status=200,
             content_type=header("Content-Type"), etag=header("ETag"), last_modified=header("Last-Modified"),
             site_id=sid, role="column")
+
+
+# ------------------------------------------------------------------------------------------------
+# a body too large (declared, streamed or once inflated), a redirect chain without end: recorded, counted,
+# fetched once more
+# ------------------------------------------------------------------------------------------------
+
+def _refetch_or_raise(crawler, request, kind: str, counter: str, reason: str):
+    """Count ``counter`` in the run's faults, record ``kind`` for the request, and return the request (from its
+    first URL) to fetch once more — or None when it was fetched again already or is a robots.txt."""
+    if crawler.stats:
+        crawler.stats.inc_value(f"harvester/fault/{counter}")
+    first = (request.meta.get("redirect_urls") or [request.url])[0]
+    again = not request.meta.get("refetched") and not urlsplit(first).path.endswith("/robots.txt")
+    sid = request.meta.get("site_id")
+    crawl_context(crawler).event(sid, request.url, kind, reason[:300] + ("; fetching it once more" if again else ""),
+                                 level="info" if again else "warning")
+    if not again:
+        return None
+    meta = {k: v for k, v in request.meta.items()
+            if k not in ("redirect_times", "redirect_ttl", "redirect_urls", "redirect_reasons", "download_slot")}
+    meta["refetched"] = True
+    return request.replace(url=first, dont_filter=True, meta=meta)
+
+
+class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware; a body that inflates past DOWNLOAD_MAXSIZE (a gzip bomb, stopped at
+    the limit) is counted (`decompressed_too_large`), recorded as `too_large` and fetched once more."""
+
+    def __init__(self, stats=None, *, crawler=None):
+        super().__init__(stats, crawler=crawler)
+        self.crawler = crawler
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            again = _refetch_or_raise(self.crawler, request, "too_large", "decompressed_too_large", str(exc))
+            if again is None:
+                raise
+            return again
+
+
+class BoundedRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's RedirectMiddleware; a chain past REDIRECT_MAX_TIMES is counted (`redirect_max_reached`),
+    recorded as `redirect_loop` and fetched once more from its first URL."""
+
+    def _redirect(self, redirected, request, reason):
+        try:
+            return super()._redirect(redirected, request, reason)
+        except IgnoreRequest:
+            hops = len(request.meta.get("redirect_urls") or []) + 1
+            again = _refetch_or_raise(self.crawler, request, "redirect_loop", "redirect_max_reached",
+                                      f"max redirections reached: {hops} redirects (REDIRECT_MAX_TIMES)")
+            if again is None:
+                raise
+            return again
+
+
+class SizeLimitMiddleware:
+    """A download cancelled for a body over DOWNLOAD_MAXSIZE (Content-Length, or as it streams in) is recorded as
+    `too_large` and fetched once more (counted as `exception:DownloadCancelledError` by Scrapy's stats)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, DownloadCancelledError) and "max size" in str(exception):
+            return _refetch_or_raise(self.crawler, request, "too_large", "size_cancelled", str(exception))
+        return None

@@ -754,6 +754,10 @@ class ReportsSpider(scrapy.Spider):
             msg = str(failure.value)
             if "robots" in msg.lower():
                 return "robots_disallowed", "forbidden by robots.txt"
+            if "DOWNLOAD_MAXSIZE" in msg:
+                return "too_large", msg[:300]
+            if "max redirections" in msg:
+                return "redirect_loop", msg
             return "ignored", msg or "request ignored"
         if failure.check(DNSLookupError, CannotResolveHostError):
             return "unreachable", f"DNS lookup failed: {failure.value}"

@@ -91,6 +91,10 @@ PROBLEM_HINTS = {
     "parser_error": "the parser failed on a document (a bug): file an issue with the document (archive) and the log",
     "too_large": _DOC + "it exceeds a size or page budget (HARVESTER_MAX_DOCUMENT_BYTES, the budgets of README: Reliability); "
                  "raise the budget only if the file is genuine",
+    "redirect_loop": "the page redirects without end (past REDIRECT_MAX_TIMES): fetched once more; if it persists, "
+                     "the portal is broken there (tell it) or wants a browser",
+    "capped": "a table span over its budget (HARVESTER_MAX_HTML_COLSPAN / _ROWSPAN) was capped and the document read "
+              "on: check the table's figures by hand if the span was genuine",
     "zip_bomb": _DOC + "its compression ratio is hostile; nothing to do",
     "timeout": _DOC + "reading it took longer than HARVESTER_EXTRACT_TIMEOUT: raise it if the file is genuine",
     "converter_timeout": _DOC + "LibreOffice took longer than HARVESTER_CONVERTER_TIMEOUT converting it: raise it and `harvester reparse`",

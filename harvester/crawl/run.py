@@ -389,6 +389,9 @@ def transport_faults(stats: dict) -> dict:
             out[f"exception:{name}"] = out.get(f"exception:{name}", 0) + int(value)
         elif key in ("httpcompression/response_bytes", ):
             continue
+        elif key.startswith("harvester/fault/"):       # spiders/middlewares.py: bomb, redirect loop, size cancel
+            name = key.rsplit("/", 1)[-1]
+            out[name] = out.get(name, 0) + int(value)
         elif "maxsize" in key or "dataloss" in key or key.startswith("redirect/") and "max" in key:
             out[key] = int(value)
     if stats.get("retry/max_reached"):

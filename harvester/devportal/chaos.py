@@ -10,15 +10,17 @@ through
 - ``stall``       nothing is sent for ``chaos_stall`` seconds (longer than the client's timeout), then close
 - ``drip``        the headers, then the body at 1 byte a second until the client gives up
 - ``short``       ``Content-Length`` says the full size, half the body comes, the connection closes
-
-and every site's ``/robots.txt`` (not needed for any report: a robots file that cannot be read allows
-everything) is, in turn per site, one of
-
 - ``huge``        a 100 MB body (declared and streamed)
 - ``gzip_bomb``   ``Content-Encoding: gzip`` of 200 MB of zeros in 200 KB
-- ``redirect_loop`` a 302 to itself, for ever
+- ``redirect_loop`` a 302 to ``?chaos_hop=1``, which redirects to ``?chaos_hop=2`` … without end (new URLs,
+                  so that no duplicate filter ends the chain: only the client's redirect limit does); the
+                  request itself is served normally the next time
 
-``counts(site)`` says how many of each were injected. Switch it on with ``site.faults.add("chaos")`` or
+and every site's ``/robots.txt`` (not needed for any report: a robots file that cannot be read allows
+everything) is, in turn per site, a ``huge`` body, a ``gzip_bomb`` or a ``redirect_loop`` — for ever (every fetch of
+it starts a chain, each counted).
+
+``counts(site)`` says how many of each were injected (a redirect chain once, however many hops). Switch it on with ``site.faults.add("chaos")`` or
 ``harvester devportal serve --chaos``.
 """
 from __future__ import annotations
@@ -31,10 +33,11 @@ import struct
 import threading
 import time
 from collections import Counter
+from urllib.parse import parse_qsl, urlsplit
 
 from .faults import fault
 
-KINDS = ("503", "reset", "stall", "drip", "short")
+KINDS = ("503", "reset", "stall", "drip", "short", "huge", "gzip_bomb", "redirect_loop")
 ROBOTS_KINDS = ("huge", "gzip_bomb", "redirect_loop")
 RATE = 0.05
 STALL = 8.0
@@ -45,8 +48,8 @@ _BOMB: bytes | None = None
 
 @fault("chaos")
 def chaos(site, req, resp):
-    """A failing web (harvester/devportal/chaos.py): 5 % of requests 503, reset, stalled, dripped or cut short
-    once; robots.txt a 100 MB body, a gzip bomb or a redirect loop."""
+    """A failing web (harvester/devportal/chaos.py): 5 % of requests 503, reset, stalled, dripped, cut short,
+    a 100 MB body, a gzip bomb or a redirect chain without end, once; robots.txt one of the last three."""
     return resp       # applied by the server at the transport level (pick / serve below)
 
 
@@ -66,9 +69,14 @@ def pick(site, method: str, path: str, query: str) -> str | None:
     key = f"{method} {path}?{query}"
     rate = float(site.fault_state.get("chaos_rate", RATE))
     seed = str(site.fault_state.get("chaos_seed", "harvester"))
+    if "chaos_hop=" in query:
+        return "redirect_hop"                    # a hop of a chain already counted
     with _LOCK:
         if key in st["seen"]:
-            return "redirect_loop" if st.get("loop") == key else None   # a loop is a loop for ever
+            if st.get("loop") != key:
+                return None
+            st["counts"]["redirect_loop"] += 1     # a loop is a loop for ever: each fetch a chain of its own
+            return "redirect_loop"
         st["seen"].add(key)
         if path == "/robots.txt":
             index = int(hashlib.sha256(site.site_id.encode()).hexdigest(), 16) % len(ROBOTS_KINDS)
@@ -119,6 +127,15 @@ def _hang_up(handler) -> None:
     handler.wfile = io.BytesIO()          # nothing more goes out on the closed socket
 
 
+def _next_hop(target: str) -> str:
+    """``target`` with its ``chaos_hop`` argument one more (1 when it has none)."""
+    parts = urlsplit(target)
+    args = parse_qsl(parts.query, keep_blank_values=True)
+    n = next((int(v) for k, v in args if k == "chaos_hop" and v.isdigit()), 0)
+    rest = "&".join(part for part in parts.query.split("&") if part and not part.startswith("chaos_hop="))
+    return parts.path + "?" + (rest + "&" if rest else "") + f"chaos_hop={n + 1}"
+
+
 def serve(handler, site, kind: str, body: bytes, headers: dict, status: int) -> None:
     """Answer ``handler``'s request with fault ``kind`` instead of (``status``, ``headers``, ``body``)."""
     if kind == "503":
@@ -137,9 +154,9 @@ def serve(handler, site, kind: str, body: bytes, headers: dict, status: int) -> 
         time.sleep(float(site.fault_state.get("chaos_stall", STALL)))
         _hang_up(handler)
         return
-    if kind == "redirect_loop":
+    if kind in ("redirect_loop", "redirect_hop"):
         handler.send_response(302)
-        handler.send_header("Location", handler.path)
+        handler.send_header("Location", _next_hop(handler.path))
         handler.send_header("Content-Length", "0")
         handler.end_headers()
         return

@@ -382,3 +382,85 @@ def hostile_names(site, req, resp):
     headers = dict(resp.headers)
     headers["Content-Disposition"] = f'attachment; filename="{plain}"; filename*=UTF-8\'\'{quote(name, safe="")}'
     return Response(resp.status, headers, resp.body, resp.role)
+
+
+# ----------------------------------------------------------------------------------------------
+# a hostile attachment (README "Reliability"): the bytes of one report's attachment are replaced by a
+# document that stalls or kills its reader — the crawl must read it in the sandbox, record its status
+# and keep its bytes, and crawl every other report as if nothing had happened
+# ----------------------------------------------------------------------------------------------
+
+def _pdf(objs: list[bytes]) -> bytes:
+    import io
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for k, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % k + body + b"\nendobj\n")
+    pos = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, pos))
+    return out.getvalue()
+
+
+_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def hostile_slow_pdf(pages: int = 2000, ops: int = 1300) -> bytes:
+    """``pages`` pages (within HARVESTER_MAX_PAGES) sharing one Flate content stream of ``ops`` text objects:
+    about 300 KB that take the reader some 30 s (measured on a quiet 2-core machine) — a hang for a crawl
+    whose deadline (HARVESTER_EXTRACT_TIMEOUT) is shorter."""
+    import zlib
+    text = b"".join(b"BT /F1 6 Tf %d %d Td (%d) Tj ET\n" % (20 + (i % 10) * 55, 20 + (i // 10) % 130 * 6, i)
+                    for i in range(ops))
+    data = zlib.compress(text, 9)
+    content = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents 4 0 R >>")
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+                 _FONT, content] + [page] * pages)
+
+
+def hostile_abort_pdf() -> bytes:
+    """A Form XObject that draws itself (and a second drawing the first), 1 KB: with the depth budget off
+    (HARVESTER_MAX_DEPTH=0) pdfium expands the cycle until an allocation fails under the memory limit and
+    aborts (SIGABRT); with the budget on it is ``too_large`` before pdfium sees it."""
+    form = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /X1 4 0 R /X2 5 0 R >> >> "
+            b"/Length 14 >>\nstream\n/X1 Do /X2 Do \nendstream")
+    form2 = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /X1 4 0 R >> >> "
+             b"/Length 7 >>\nstream\n/X1 Do\nendstream")
+    text = b"/X1 Do BT /F1 12 Tf 72 720 Td (Annual report 2023) Tj ET"
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [6 0 R] /Count 1 >>", _FONT, form, form2,
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> "
+                 b"/XObject << /X1 4 0 R >> >> /Contents 7 0 R >>",
+                 b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"])
+
+
+HOSTILE_KINDS = {"slow": hostile_slow_pdf, "abort": hostile_abort_pdf}
+_HOSTILE_BYTES: dict[str, bytes] = {}
+
+
+def hostile_target(site) -> str | None:
+    """The attachment `hostile_attachment` replaces: `fault_targets["hostile_attachment"]`, else the site's
+    first generated PDF report (the `broken_pdf` target)."""
+    return site.fault_targets.get("hostile_attachment") or site.fault_targets.get("broken_pdf")
+
+
+@fault("hostile_attachment")
+def hostile_attachment(site, req, resp):
+    """One PDF attachment (`hostile_target(site)`) is served as a hostile PDF: `fault_state["hostile_attachment"]`
+    "slow" (about 30 s of reading for 300 KB: a hang under a shorter HARVESTER_EXTRACT_TIMEOUT) or "abort"
+    (Form XObjects drawing themselves: pdfium aborts once HARVESTER_MAX_DEPTH is off)."""
+    if req.path != hostile_target(site) or resp.status != 200:
+        return resp
+    kind = site.fault_state.get("hostile_attachment", "slow")
+    with _STATE_LOCK:
+        if kind not in _HOSTILE_BYTES:
+            _HOSTILE_BYTES[kind] = HOSTILE_KINDS[kind]()
+        body = _HOSTILE_BYTES[kind]
+        site.fault_state["hostile_served"] = site.fault_state.get("hostile_served", 0) + 1
+    return _rewrite(resp, body, **{"Content-Type": "application/pdf"})

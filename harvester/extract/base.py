@@ -20,6 +20,8 @@ class Extracted:
     page_starts: list[int] = field(default_factory=list)
     problem: str | None = None     # why no usable text: encrypted, image_only, corrupt, unsupported_type, empty, too_large, ...
     detail: str = ""               # human-readable detail for the problem
+    # problems met on the way that did not stop the reading (a span capped at its budget …), one line each
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -19,6 +19,8 @@ _DEFAULTS = {
     "HARVESTER_MAX_PAGE_AREA": 25_000_000.0,
     "HARVESTER_MAX_PIXELS": 80_000_000,
     "HARVESTER_MAX_SPAN": 1000,
+    "HARVESTER_MAX_HTML_COLSPAN": 100,
+    "HARVESTER_MAX_HTML_ROWSPAN": 1000,
     "HARVESTER_MAX_TABLE_COLUMNS": 2000,
     "HARVESTER_MAX_TABLE_CELLS": 1_000_000,
     "HARVESTER_MAX_MERGED_CELLS": 2_000_000,
@@ -53,17 +55,30 @@ def check(name: str, value, what: str = "") -> None:
         raise BudgetExceeded(name, value, lim, what)
 
 
-def span(value, what: str) -> int:
-    """A span count (colspan, rowspan, gridSpan, gridBefore …) read from untrusted markup: an int ≥ 1,
-    over ``HARVESTER_MAX_SPAN`` raises."""
+def _span_count(value) -> int:
     try:
         n = int(str(value).strip())
     except (TypeError, ValueError):
         return 1
-    if n < 1:
-        return 1
-    check("HARVESTER_MAX_SPAN", n, what)
+    return n if n >= 1 else 1
+
+
+def span(value, what: str, name: str = "HARVESTER_MAX_SPAN") -> int:
+    """A span count (gridSpan, gridBefore …) read from untrusted markup: an int ≥ 1 (anything else is 1),
+    over the budget ``name`` raises."""
+    n = _span_count(value)
+    check(name, n, what)
     return n
+
+
+def capped_span(value, what: str, name: str) -> tuple[int, str | None]:
+    """An HTML colspan/rowspan: an int ≥ 1 (anything else is 1); over the budget ``name`` (0: none) it is
+    capped at the budget, as browsers cap spans — (the span, a note saying what was capped, else None)."""
+    n = _span_count(value)
+    lim = limit(name)
+    if lim and n > lim:
+        return lim, f"{what} {n:,} capped at {lim:,} ({name})"
+    return n, None
 
 
 def grid_width(width: int, cells: int) -> None:

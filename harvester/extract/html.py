@@ -167,18 +167,10 @@ def _rows_of(table) -> list:
     return out
 
 
-def _span(v, hi: int) -> int:
-    if v is None:
-        return 1
-    try:
-        n = int(str(v).strip())
-    except (TypeError, ValueError):
-        return 1
-    return n if 1 <= n <= hi else 1
-
-
-def table_grid(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
-    """(grid with spans expanded, source-cell ids, TSV lines of each row's own cells)."""
+def table_grid(table, notes: list[str] | None = None) -> tuple[list[list[str]], list[list[int]], list[str]]:
+    """(grid with spans expanded, source-cell ids, TSV lines of each row's own cells). A colspan over
+    HARVESTER_MAX_HTML_COLSPAN or a rowspan over HARVESTER_MAX_HTML_ROWSPAN is capped there, and noted in
+    ``notes``."""
     grid: list[list[str]] = []
     ids: list[list[int]] = []
     lines: list[str] = []
@@ -202,10 +194,15 @@ def table_grid(table) -> tuple[list[list[str]], list[list[int]], list[str]]:
                     carry[col] = None
                 col += 1
             text = _cell_text(td)
-            cs = td.get("colspan")
-            cs = _span(cs, 100) if cs else 1
-            rs = td.get("rowspan")
-            rs = _span(rs, 1000) if rs else 1
+            cs, rs = 1, 1
+            if td.get("colspan"):
+                cs, note = budget.capped_span(td.get("colspan"), f"row {len(grid) + 1}: colspan", "HARVESTER_MAX_HTML_COLSPAN")
+                if note and notes is not None:
+                    notes.append(note)
+            if td.get("rowspan"):
+                rs, note = budget.capped_span(td.get("rowspan"), f"row {len(grid) + 1}: rowspan", "HARVESTER_MAX_HTML_ROWSPAN")
+                if note and notes is not None:
+                    notes.append(note)
             budget.grid_width(col + cs, (len(grid) + 1) * (col + cs))
             for _ in range(cs):
                 row_t.append(text)
@@ -253,6 +250,7 @@ class _Renderer:
         self.parts: list[str] = []
         self.tables: list[list[list[str]]] = []
         self.ids: list[list[list[int]]] = []
+        self.notes: list[str] = []
 
     def nl(self) -> None:
         if self.parts and self.parts[-1] != "\n":
@@ -273,7 +271,9 @@ class _Renderer:
                 self._walk_layout_table(el)
                 self.nl()
             else:
-                grid, ids, lines = table_grid(el)
+                notes: list[str] = []
+                grid, ids, lines = table_grid(el, notes)
+                self.notes += [f"table {len(self.tables) + 1}, {n}" for n in notes]
                 self.nl()
                 if grid:
                     self.tables.append(grid)
@@ -393,7 +393,7 @@ def extract_html(data: bytes | str, url: str | None = None, content_type: str | 
     text = r.text()
     attachments = find_attachments(root, url)
     ex = Extracted(kind="html", text=text, tables=r.tables, meta=meta, attachments=attachments,
-                   table_cell_ids=r.ids)
+                   table_cell_ids=r.ids, notes=r.notes[:20])
     content_len = len("".join(text.split())) - sum(len(a["text"]) for a in attachments)
     if content_len < 50 and not r.tables:
         if attachments:

@@ -84,6 +84,87 @@ def orphans(db_url: str, archive: Path) -> dict:
     return {"unreferenced": sorted(files - known), "missing": missing, "partial": [p.name for p in spool]}
 
 
+def _sandbox_processes(pid: int) -> int:
+    """Processes of the crawl ``pid``'s sandbox alive now (the fork server, and while a document is read, its
+    monitor and worker), from /proc (cheap enough to poll every few milliseconds)."""
+    marker = f"harvester-sandbox-{pid}-".encode()
+    n = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                    n += marker in fh.read()
+            except OSError:
+                pass
+    return n
+
+
+def kill_when(proc: subprocess.Popen, ready, *, timeout: float, poll: float = 0.005) -> bool:
+    """SIGKILL the process group as soon as ``ready()`` is true; False when the process ended or ``timeout``
+    passed first (the phase was not met)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ready():
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(poll)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return False
+
+
+def kill_in_phase(phase: str, args, env: dict, *, db_file: Path | None = None, out: Path | None = None,
+                  timeout: float = 60.0) -> tuple[bool, dict]:
+    """Start ``harvester *args`` and SIGKILL it in ``phase``:
+
+    - ``extract``: while a document is read (a sandbox worker forked: more processes than the fork server);
+    - ``db_write``: while the store writes — after this run stored a report, the next growth of the database's
+      WAL file (a write under way: cells, checks, a report);
+    - ``export``: while an export file is written (a non-empty ``*.tmp`` in ``out``, not yet renamed).
+
+    Returns (the phase was hit, what was seen at the kill)."""
+    proc = start(args, env)
+    seen: dict = {}
+    if phase == "extract":
+        def ready():
+            n = _sandbox_processes(proc.pid)
+            seen["sandbox_processes"] = n
+            return n >= 2
+    elif phase == "db_write":
+        wal = Path(f"{db_file}-wal")
+        start_count = _count(db_file)
+        state = {"stored": False, "size": None}
+
+        def ready():
+            if not state["stored"]:
+                state["stored"] = _count(db_file) > start_count
+                state["size"] = wal.stat().st_size if wal.exists() else 0
+                return False
+            size = wal.stat().st_size if wal.exists() else 0
+            grew = size != state["size"]
+            state["size"] = size
+            seen.update(reports=_count(db_file), wal_bytes=size)
+            return grew
+    elif phase == "export":
+        def ready():
+            tmp = []
+            for p in (out.glob("*.tmp") if out.exists() else []):
+                try:
+                    if p.stat().st_size > 0:
+                        tmp.append(p)
+                except OSError:                # renamed meanwhile
+                    pass
+            seen["tmp"] = [p.name for p in tmp]
+            return bool(tmp)
+    else:
+        raise ValueError(phase)
+    hit = kill_when(proc, ready, timeout=timeout, poll=0.002 if phase == "export" else 0.005)
+    seen["left"] = sandbox_leftovers(proc.pid) if hit else []
+    return hit, seen
+
+
 STARTUP = 2.0          # seconds before a crawl process does anything (Python, Scrapy, the database)
 
 
@@ -127,4 +208,4 @@ def kill_and_resume(registry, tmp: Path, *, kills: int, seed: int, duration: flo
     return db, moments, tries
 
 
-__all__ = ["kill_and_resume", "integrity", "orphans", "snapshot", "query", "run_cli", "start", "kill_at"]
+__all__ = ["kill_and_resume", "kill_in_phase", "kill_when", "integrity", "orphans", "snapshot", "query", "run_cli", "start", "kill_at"]

@@ -159,3 +159,29 @@ def test_metadata_block_in_the_chrome_or_inside_the_content():
     ex = extract_html(inside.encode())
     assert ex.meta["index_no"] == "11340000/2023-00001" and ex.meta["publisher"] == "某某局"
     assert ex.text.startswith("索引号：11340000/2023-00001")
+
+
+def _spans_page(colspan: int, rowspan: int) -> bytes:
+    return ("<html><head><meta charset='utf-8'><title>2023年年度报告</title></head><body><div class='content'>"
+            "<p>" + "政府信息公开工作年度报告正文。" * 5 + "</p><table>"
+            f"<tr><td colspan='{colspan}'>表头</td></tr>"
+            f"<tr><td rowspan='{rowspan}'>合并</td><td>1</td></tr><tr><td>2</td></tr>"
+            "</table></div></body></html>").encode()
+
+
+def test_html_spans_over_their_budgets_are_capped_there_and_noted(monkeypatch):
+    # within the budgets: spans as written, nothing noted
+    ex = extract_html(_spans_page(3, 2))
+    assert ex.tables[0][0] == ["表头"] * 3 and [r[0] for r in ex.tables[0][1:]] == ["合并", "合并"] and ex.notes == []
+    # over the defaults (colspan 100, rowspan 1000): capped at the budget, as browsers do — not quietly 1
+    ex = extract_html(_spans_page(5000, 10 ** 6))
+    assert len(ex.tables[0][0]) == 100
+    assert any("colspan 5,000 capped at 100 (HARVESTER_MAX_HTML_COLSPAN)" in n for n in ex.notes), ex.notes
+    assert any("rowspan 1,000,000 capped at 1,000 (HARVESTER_MAX_HTML_ROWSPAN)" in n for n in ex.notes), ex.notes
+    assert all(n.startswith("table 1, row ") for n in ex.notes)
+    # named settings, read at call time from the environment
+    monkeypatch.setenv("HARVESTER_MAX_HTML_COLSPAN", "4")
+    monkeypatch.setenv("HARVESTER_MAX_HTML_ROWSPAN", "1")
+    ex = extract_html(_spans_page(6, 2))
+    assert len(ex.tables[0][0]) == 4 and len(ex.notes) == 2, ex.notes
+    assert ex.tables[0][2][0] == "2"                 # the rowspan capped at 1: the next row's cell is its own
