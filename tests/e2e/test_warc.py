@@ -203,6 +203,20 @@ def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_pa
     assert all(r["document_warc_record_id"].startswith("<urn:uuid:") and r["document_captured_at"] for r in rows)
     cells = [c for f in sorted(tmp_path.glob("cells_*.csv")) for c in csv.DictReader(open(f, encoding="utf-8-sig"))]
     assert cells and all(c["document_warc_record_id"] for c in cells if c["document_sha256"])
+    # each cell names its page and document as its report does, and the record it cites is of its document URL
+    # and holds its bytes (not the same bytes captured at another URL first)
+    records = {r["id"]: r for r in warc_records(sorted(crawled["warc"].glob("*.warc.gz")))}
+    by_id = {r["report_id"]: r for r in rows}
+    held = {rec: sha for rec, sha in query(db, "SELECT record_id, body_sha256 FROM warc_captures")}
+    for c in cells:
+        r = by_id[c["report_id"]]
+        assert (c["url"], c["page_warc_record_id"], c["page_captured_at"]) == (
+            r["url"], r["page_warc_record_id"], r["page_captured_at"])
+        assert c["document_url"] == r["document_url"] and records[c["document_warc_record_id"]]["uri"] == r["document_url"]
+        assert held[c["document_warc_record_id"]] == c["document_sha256"]
+        if c["document_sha256"] == r["document_sha256"]:
+            assert (c["document_warc_record_id"], c["document_captured_at"], c["document_warc_file"]) == (
+                r["document_warc_record_id"], r["document_captured_at"], r["document_warc_file"])
 
 
 # ---- replay: pywb (its own virtualenv) and real Chromium -------------------------------------------------
