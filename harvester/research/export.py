@@ -73,7 +73,7 @@ DESCRIPTIONS = {
                "agency_id, report metadata, parse status, failed checks, then one column per cell id "
                "(empty where the report's format has no such cell or it is blank). Its evidence: the WARC "
                "records of its page and document with their capture times, and when it was withdrawn "
-               "(data_dictionary rows of table 'evidence').",
+               "(data_dictionary rows of table 'meta').",
     "cells": "One row per cell stored for a report of the province (long format): cell id, numeric value "
              "and the raw text it was read from, unit, parser flags, imputed (1: a blank set to 0 by the "
              "format's rule, filter it out with imputed = 0) and where it was read: the document's SHA-256, "
