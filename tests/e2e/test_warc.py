@@ -187,6 +187,23 @@ def test_every_report_names_its_evidence_and_the_withdrawn_one_when_it_vanished(
     assert [r for r in rows if r[5] is not None] == [w]
 
 
+def test_query_of_report_evidence_as_the_readme_shows(crawled):
+    """README, Evidence: `harvester query "SELECT * FROM report_evidence"` on the crawled database."""
+    db, gone = crawled["db"], crawled["gone"]
+    result = run_cli("query", "--db", db, "--csv", "SELECT * FROM report_evidence")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert len(rows) == query(db, "SELECT COUNT(*) FROM reports")[0][0] > 100
+    records = {r["id"]: r for r in warc_records(sorted(crawled["warc"].glob("*.warc.gz")))}
+    for r in rows:
+        assert records[r["page_record_id"]]["uri"] == r["page_url"], r
+        assert records[r["document_record_id"]]["uri"] == r["document_url"], r
+        assert r["page_captured_at"] and r["document_captured_at"] and r["document_warc_file"].endswith(".warc.gz")
+    (w,) = [r for r in rows if r["withdrawn_at"]]
+    assert w["page_url"] == crawled["running"].url("huaian", gone.page_url)
+    assert records[w["withdrawn_record_id"]]["status"] in (404, 410)
+
+
 def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_path):
     db, gone = crawled["db"], crawled["gone"]
     result = run_cli("export", "--db", db, "--out", tmp_path, env={"HARVESTER_ARCHIVE": str(crawled["archive"])})
