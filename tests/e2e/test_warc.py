@@ -323,6 +323,38 @@ def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
     assert check.returncode == 0, check.stdout[-2000:]
 
 
+def test_a_wacz_of_one_agency_is_that_agency_only(crawled, tmp_path):
+    """`--agency` names one agency exactly: 平潭综合实验区 is not also the seven agencies whose names start with it;
+    the start of one agency's name is that agency; the start of several is an error listing them."""
+    from harvester.research.wacz import read_back
+
+    db, env = crawled["db"], {"HARVESTER_ARCHIVE": str(crawled["archive"])}
+
+    def urls(name):
+        return {u for row in query(db, "SELECT r.page_url, r.document_url FROM reports r JOIN agencies a "
+                                       "ON a.id = r.agency_id WHERE a.name = :n", n=name) for u in row if u}
+
+    zone, bureau = "平潭综合实验区", "平潭综合实验区经济发展局"
+    others = {n for (n,) in query(db, "SELECT name FROM agencies WHERE name LIKE :p AND name != :n",
+                                  p=zone + "%", n=zone)}
+    assert len(others) >= 5 and bureau in others and urls(zone)
+    out = tmp_path / "zone.wacz"
+    result = run_cli("export", "--db", db, "--wacz", out, "--agency", zone, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    (n,) = query(db, "SELECT COUNT(*) FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE a.name = :n", n=zone)[0]
+    assert f": {n} reports," in result.stdout
+    back = read_back(out)
+    assert urls(zone) <= back["urls"]
+    assert not set().union(*(urls(n) for n in others)) & back["urls"]           # not the agencies named after it
+    out = tmp_path / "bureau.wacz"
+    result = run_cli("export", "--db", db, "--wacz", out, "--agency", "平潭综合实验区经济", env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert urls(bureau) <= read_back(out)["urls"] and not urls(zone) & read_back(out)["urls"]
+    result = run_cli("export", "--db", db, "--wacz", tmp_path / "many.wacz", "--agency", "平潭", env=env)
+    assert result.returncode == 1 and not (tmp_path / "many.wacz").exists()
+    assert f"{len(others) + 1} agencies" in result.stderr and all(n in result.stderr for n in others | {zone})
+
+
 def test_warc_index_rebuilds_every_index(crawled):
     idx = sorted((crawled["warc"] / "indexes").glob("*.cdxj"))
     before = {p.name: p.read_bytes() for p in idx}
