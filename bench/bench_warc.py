@@ -6,6 +6,9 @@
 Prints, per mode, the median wall time and CPU time (the crawl process and Chromium) of the first and second
 crawl (the real `harvester crawl` in a subprocess), the ratio with/without (target ≤ 1.10), and with WARC: bytes of .warc.gz + CDXJ per report, the
 records written, and — without WARC — what the plain SHA-256 archive took for the same crawl.
+
+Exits 1 (and says which) when the median wall-time ratio of the first or the second crawl is above TARGET (1.10×);
+the figures are printed either way. CPU ratios are printed, not checked.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TARGET = 1.10          # crawl wall time with WARC capture ≤ 1.10 × without (issue 17)
 sys.path.insert(0, str(ROOT))
 
 from harvester.devportal.server import start_world, write_registry  # noqa: E402
@@ -45,12 +49,8 @@ def size(path: Path, pattern: str = "*") -> int:
     return sum(p.stat().st_size for p in path.rglob(pattern) if p.is_file())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--delay", default="0")
-    ap.add_argument("--per-domain", default="8")
-    args = ap.parse_args()
+def measure(args) -> tuple[dict, dict, dict]:
+    """Run the crawls: (wall times, CPU times — each {with WARC: {night: [s…]}}, disk per mode)."""
     from sqlalchemy import create_engine, text
 
     times = {True: {"first": [], "second": []}, False: {"first": [], "second": []}}
@@ -82,15 +82,20 @@ def main() -> None:
             print(f"round {rnd + 1} {'with' if warc else 'without'} WARC: first {times[warc]['first'][-1]:.2f} s "
                   f"(CPU {cpu[warc]['first'][-1]:.2f} s), second {times[warc]['second'][-1]:.2f} s "
                   f"(CPU {cpu[warc]['second'][-1]:.2f} s)", flush=True)
+    return times, cpu, disk
 
+
+def report(times: dict, cpu: dict, disk: dict, rounds: int, target: float = TARGET) -> int:
+    """Print the table and the disk figures; 0 when both median wall ratios are ≤ target, else 1 (said why)."""
     med = {w: {n: statistics.median(v) for n, v in t.items()} for w, t in times.items()}
     mcpu = {w: {n: statistics.median(v) for n, v in t.items()} for w, t in cpu.items()}
     print()
-    print(f"| crawl of the 7-site world (median of {args.rounds}) | without WARC | with WARC | × |")
+    print(f"| crawl of the 7-site world (median of {rounds}) | without WARC | with WARC | × |")
     print("|---|---|---|---|")
+    ratios = {}
     for night in ("first", "second"):
-        print(f"| {night} run, wall s | {med[False][night]:.2f} | {med[True][night]:.2f} | "
-              f"{med[True][night] / med[False][night]:.3f} |")
+        ratios[night] = med[True][night] / med[False][night]
+        print(f"| {night} run, wall s | {med[False][night]:.2f} | {med[True][night]:.2f} | {ratios[night]:.3f} |")
         print(f"| {night} run, CPU s | {mcpu[False][night]:.2f} | {mcpu[True][night]:.2f} | "
               f"{mcpu[True][night] / mcpu[False][night]:.3f} |")
     w, p = disk[True], disk[False]
@@ -100,7 +105,25 @@ def main() -> None:
           f"{(w['warc'] + w['cdxj']) / w['reports'] / 1e3:.1f} kB per report; plain archive files {w['plain']} B")
     print(f"without WARC: the SHA-256 archive {p['plain'] / 1e6:.2f} MB = {p['plain'] / p['reports'] / 1e3:.1f} kB "
           f"per report")
+    over = {n: r for n, r in ratios.items() if r > target}
+    print()
+    if over:
+        print("FAIL: WARC capture costs more than the target: "
+              + ", ".join(f"{n} run {r:.3f}× wall > {target:.2f}×" for n, r in over.items()), file=sys.stderr)
+        return 1
+    print(f"ok: wall-time ratio ≤ {target:.2f}× (first run {ratios['first']:.3f}×, second {ratios['second']:.3f}×)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--delay", default="0")
+    ap.add_argument("--per-domain", default="8")
+    args = ap.parse_args(argv)
+    times, cpu, disk = measure(args)
+    return report(times, cpu, disk, args.rounds)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

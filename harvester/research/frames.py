@@ -43,7 +43,14 @@ REPORT_COLUMNS = (
     # provenance (harvester.research.export.PROVENANCE_COLUMNS)
     "fetched_at", "document_sha256", "archive_path", "report_state", "revised_at", "withdrawn_at",
     "withdrawn_reason", "parser_warnings",
+    # evidence in the web archive (harvester.research.export.EVIDENCE_COLUMNS, from the report_evidence view)
+    "page_warc_record_id", "page_captured_at", "document_warc_record_id", "document_captured_at",
+    "document_warc_file", "withdrawn_warc_record_id",
 )
+# REPORT_COLUMNS' evidence column → the report_evidence view's column
+_EVIDENCE = {"page_warc_record_id": "page_record_id", "page_captured_at": "page_captured_at",
+             "document_warc_record_id": "document_record_id", "document_captured_at": "document_captured_at",
+             "document_warc_file": "document_warc_file", "withdrawn_warc_record_id": "withdrawn_record_id"}
 
 
 class UnknownProvince(QueryError, ValueError):
@@ -254,6 +261,7 @@ class ResearchDB:
         for col in ("fetched_at", "archive_path", "report_state", "parser_warnings"):
             frame[col] = [p[col] for p in prov]
         self._identify(frame, site=True)
+        self._evidence(frame)
         failed = self._failed(list(frame["report_id"]))
         frame["failed_checks"] = [";".join(failed.get(i, [])) for i in frame["report_id"]]
         imputed = self._imputed(list(frame["report_id"]))
@@ -261,6 +269,22 @@ class ResearchDB:
         frame = frame[list(REPORT_COLUMNS)]
         return frame.sort_values(["province", "agency", "year", "report_id"], kind="stable",
                                  key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
+
+    def _evidence(self, frame) -> None:
+        """Add the evidence columns of the report_evidence view (WARC record ids, capture times as UTC
+        timestamps); empty on a database from before WARC capture (no such view)."""
+        pd = _pd()
+        found: dict[int, dict] = {}
+        with self.engine.connect() as conn:
+            if "report_evidence" in inspect(conn).get_view_names():
+                from sqlalchemy import text
+
+                cols = ", ".join(sorted(set(_EVIDENCE.values())))
+                for r in conn.execute(text(f"SELECT report_id, {cols} FROM report_evidence")).mappings():
+                    found[r["report_id"]] = dict(r)
+        for col, view_col in _EVIDENCE.items():
+            values = [(found.get(int(i)) or {}).get(view_col) for i in frame["report_id"]]
+            frame[col] = pd.to_datetime(values, utc=True, format="ISO8601") if col.endswith("_at") else values
 
     def identities(self) -> dict:
         """``agencies.id`` → ``harvester.research.identity.AgencyIdentity`` (stable agency_id, division_code, site_id)."""

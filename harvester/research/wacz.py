@@ -21,14 +21,46 @@ class WaczError(ValueError):
 
 
 def _selected_reports(store, province_code: str | None, agency: str | None, rows) -> list[dict]:
-    out = []
+    """The reports of the province (code) and of the one agency ``agency`` names (``match_agency``)."""
+    rows = [r for r in rows if province_code is None or r["code"] == province_code]
+    if agency:
+        wanted = match_agency(rows, agency)
+        rows = [r for r in rows if r["agency_id"] == wanted]
+    return rows
+
+
+def match_agency(rows, agency: str) -> str:
+    """The agency_id of the one agency of ``rows`` (report rows: agency, norm_name, agency_id) that ``agency``
+    names: its agency_id or its name exactly (as published, or normalised: full-width forms, spaces, 县政府 ≡
+    县人民政府); else the one agency whose name or agency_id starts with it. WaczError naming the candidates when
+    several agencies match (two agencies of one name in different divisions, or a prefix of several), or naming
+    none when nothing does — never a substring match that pulls in other agencies."""
+    from harvester.agencies import normalize_agency_name
+
+    given = agency.strip()
+    norm = normalize_agency_name(given)
+    names = {}                                          # agency_id → name
     for r in rows:
-        if province_code is not None and r["code"] != province_code:
-            continue
-        if agency and agency not in (r["agency"] or "") and agency != r["agency_id"]:
-            continue
-        out.append(r)
-    return out
+        names.setdefault(r["agency_id"], r["agency"] or "")
+    by_norm = {r["agency_id"]: r.get("norm_name") or normalize_agency_name(r["agency"] or "") for r in rows}
+
+    def one(ids: set[str], how: str) -> str | None:
+        if len(ids) == 1:
+            return next(iter(ids))
+        if len(ids) > 1:
+            shown = "; ".join(f"{names[i]} ({i})" for i in sorted(ids)[:20])
+            more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
+            raise WaczError(f"--agency {given!r} {how} {len(ids)} agencies: {shown}{more} — give one agency_id")
+        return None
+
+    found = one({i for i in names if given == i}, "is the agency_id of") \
+        or one({i for i in names if given == names[i] or (norm and norm == by_norm[i])}, "is the name of") \
+        or one({i for i in names if names[i].startswith(given) or i.startswith(given)
+                or (norm and by_norm[i].startswith(norm))}, "starts the name of")
+    if found is None:
+        raise WaczError(f"--agency {given!r} names no agency of the selected reports (its exact name or "
+                        "agency_id, or the start of only one agency's name)")
+    return found
 
 
 def write_wacz(store, path: str | os.PathLike, *, province: str | None = None, agency: str | None = None,
@@ -43,6 +75,8 @@ def write_wacz(store, path: str | os.PathLike, *, province: str | None = None, a
     reports = _selected_reports(store, code, agency, _report_rows(store, None))
     if not reports:
         raise WaczError(f"no reports for {province or ''} {agency or ''}".strip())
+    if agency:                                       # the agency as matched, not as typed
+        agency = f"{reports[0]['agency']} ({reports[0]['agency_id']})"
     evidence = store.report_evidence([r["id"] for r in reports])
     uris = {u for r in reports for u in (r["page_url"], r["document_url"]) if u}
     caps = [c for c in store.captures() if c["uri"] in uris]

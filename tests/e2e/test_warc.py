@@ -187,6 +187,23 @@ def test_every_report_names_its_evidence_and_the_withdrawn_one_when_it_vanished(
     assert [r for r in rows if r[5] is not None] == [w]
 
 
+def test_query_of_report_evidence_as_the_readme_shows(crawled):
+    """README, Evidence: `harvester query "SELECT * FROM report_evidence"` on the crawled database."""
+    db, gone = crawled["db"], crawled["gone"]
+    result = run_cli("query", "--db", db, "--csv", "SELECT * FROM report_evidence")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert len(rows) == query(db, "SELECT COUNT(*) FROM reports")[0][0] > 100
+    records = {r["id"]: r for r in warc_records(sorted(crawled["warc"].glob("*.warc.gz")))}
+    for r in rows:
+        assert records[r["page_record_id"]]["uri"] == r["page_url"], r
+        assert records[r["document_record_id"]]["uri"] == r["document_url"], r
+        assert r["page_captured_at"] and r["document_captured_at"] and r["document_warc_file"].endswith(".warc.gz")
+    (w,) = [r for r in rows if r["withdrawn_at"]]
+    assert w["page_url"] == crawled["running"].url("huaian", gone.page_url)
+    assert records[w["withdrawn_record_id"]]["status"] in (404, 410)
+
+
 def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_path):
     db, gone = crawled["db"], crawled["gone"]
     result = run_cli("export", "--db", db, "--out", tmp_path, env={"HARVESTER_ARCHIVE": str(crawled["archive"])})
@@ -203,6 +220,20 @@ def test_the_withdrawn_report_s_export_row_says_when_it_vanished(crawled, tmp_pa
     assert all(r["document_warc_record_id"].startswith("<urn:uuid:") and r["document_captured_at"] for r in rows)
     cells = [c for f in sorted(tmp_path.glob("cells_*.csv")) for c in csv.DictReader(open(f, encoding="utf-8-sig"))]
     assert cells and all(c["document_warc_record_id"] for c in cells if c["document_sha256"])
+    # each cell names its page and document as its report does, and the record it cites is of its document URL
+    # and holds its bytes (not the same bytes captured at another URL first)
+    records = {r["id"]: r for r in warc_records(sorted(crawled["warc"].glob("*.warc.gz")))}
+    by_id = {r["report_id"]: r for r in rows}
+    held = {rec: sha for rec, sha in query(db, "SELECT record_id, body_sha256 FROM warc_captures")}
+    for c in cells:
+        r = by_id[c["report_id"]]
+        assert (c["url"], c["page_warc_record_id"], c["page_captured_at"]) == (
+            r["url"], r["page_warc_record_id"], r["page_captured_at"])
+        assert c["document_url"] == r["document_url"] and records[c["document_warc_record_id"]]["uri"] == r["document_url"]
+        assert held[c["document_warc_record_id"]] == c["document_sha256"]
+        if c["document_sha256"] == r["document_sha256"]:
+            assert (c["document_warc_record_id"], c["document_captured_at"], c["document_warc_file"]) == (
+                r["document_warc_record_id"], r["document_captured_at"], r["document_warc_file"])
 
 
 # ---- replay: pywb (its own virtualenv) and real Chromium -------------------------------------------------
@@ -290,6 +321,38 @@ def test_a_wacz_of_one_province_reads_back(crawled, tmp_path):
         (tmp_path / "x.warc.gz").write_bytes(z.read(warcs[0]))
     check = subprocess.run([WARCIO, "check", str(tmp_path / "x.warc.gz")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout[-2000:]
+
+
+def test_a_wacz_of_one_agency_is_that_agency_only(crawled, tmp_path):
+    """`--agency` names one agency exactly: 平潭综合实验区 is not also the seven agencies whose names start with it;
+    the start of one agency's name is that agency; the start of several is an error listing them."""
+    from harvester.research.wacz import read_back
+
+    db, env = crawled["db"], {"HARVESTER_ARCHIVE": str(crawled["archive"])}
+
+    def urls(name):
+        return {u for row in query(db, "SELECT r.page_url, r.document_url FROM reports r JOIN agencies a "
+                                       "ON a.id = r.agency_id WHERE a.name = :n", n=name) for u in row if u}
+
+    zone, bureau = "平潭综合实验区", "平潭综合实验区经济发展局"
+    others = {n for (n,) in query(db, "SELECT name FROM agencies WHERE name LIKE :p AND name != :n",
+                                  p=zone + "%", n=zone)}
+    assert len(others) >= 5 and bureau in others and urls(zone)
+    out = tmp_path / "zone.wacz"
+    result = run_cli("export", "--db", db, "--wacz", out, "--agency", zone, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    (n,) = query(db, "SELECT COUNT(*) FROM reports r JOIN agencies a ON a.id = r.agency_id WHERE a.name = :n", n=zone)[0]
+    assert f": {n} reports," in result.stdout
+    back = read_back(out)
+    assert urls(zone) <= back["urls"]
+    assert not set().union(*(urls(n) for n in others)) & back["urls"]           # not the agencies named after it
+    out = tmp_path / "bureau.wacz"
+    result = run_cli("export", "--db", db, "--wacz", out, "--agency", "平潭综合实验区经济", env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert urls(bureau) <= read_back(out)["urls"] and not urls(zone) & read_back(out)["urls"]
+    result = run_cli("export", "--db", db, "--wacz", tmp_path / "many.wacz", "--agency", "平潭", env=env)
+    assert result.returncode == 1 and not (tmp_path / "many.wacz").exists()
+    assert f"{len(others) + 1} agencies" in result.stderr and all(n in result.stderr for n in others | {zone})
 
 
 def test_warc_index_rebuilds_every_index(crawled):

@@ -106,3 +106,63 @@ def sqlite_world(tmp_path_factory) -> World:
     """One SQLite research database shared by a module's read-only tests."""
     tmp = tmp_path_factory.mktemp("world")
     return build_world(f"sqlite:///{tmp / 'harvester.db'}", tmp)
+
+
+def store_evidence(url: str) -> dict[int, dict]:
+    """WARC captures for the reports of the database at ``url`` (as a crawl with WARC capture would record them):
+    a response for each report page and for each document holding its bytes (the reports with a document get
+    its SHA-256, the one their cells were read from), and — for the first report — a
+    revisit of the page and an earlier copy of the document's bytes at another URL (which is not its evidence).
+    Returns report id → the evidence expected: {page_record_id, page_captured_at, document_record_id, …}."""
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from harvester.db import Store
+    from harvester.db.models import CellRow, Report
+
+    at = dt.datetime(2025, 3, 1, 8, tzinfo=dt.timezone.utc)
+    rows, expected = [], {}
+
+    def capture(uri, sha, kind="response"):
+        n = len(rows) + 1
+        rec = {"record_id": f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>", "request_record_id": None,
+               "record_type": kind, "profile": None, "uri": uri, "method": "GET", "http_status": 200,
+               "content_type": "text/html", "warc_file": f"harvester-{n // 10}.warc.gz", "offset": 1000 * n,
+               "length": 900, "payload_digest": f"sha256:X{sha[:10]}", "body_sha256": sha, "refers_to": None,
+               "captured_at": at + dt.timedelta(seconds=n), "run_id": None}
+        rows.append(rec)
+        return rec
+
+    with Store(url, migrate_schema=False) as store:
+        with store.engine.begin() as conn:          # the documents' bytes, as a crawl records them: their cells'
+            for rid, sha in conn.execute(select(CellRow.report_id, CellRow.document_sha256).distinct()
+                                         .where(CellRow.document_sha256.is_not(None))).all():
+                conn.execute(update(Report).where(Report.id == rid, Report.document_url.is_not(None),
+                                                  Report.document_sha256.is_(None)).values(document_sha256=sha))
+            reports = conn.execute(select(Report.id, Report.page_url, Report.document_url, Report.document_sha256)
+                                   .order_by(Report.id)).all()
+        for i, (rid, page, doc, sha) in enumerate(reports):
+            if i == 0 and sha:
+                capture("http://127.0.0.1/mirror/copy", sha)              # the same bytes, elsewhere, first
+            ev = {}
+            if page:
+                p = capture(page, "f" * 64 if doc != page else (sha or "f" * 64))
+                ev.update(page_url=page, page_record_id=p["record_id"], page_captured_at=p["captured_at"],
+                          page_warc_file=p["warc_file"])
+                if i == 0:
+                    capture(page, p["body_sha256"], "revisit")            # a later visit: not the evidence
+            if doc and sha:
+                d = capture(doc, sha) if doc != page else p
+                ev.update(document_url=doc, document_record_id=d["record_id"],
+                          document_captured_at=d["captured_at"], document_warc_file=d["warc_file"])
+            expected[rid] = ev
+        store.add_captures(rows)
+        store.flush_captures()
+    return expected
+
+
+@pytest.fixture
+def research_evidence(research_db) -> dict[int, dict]:
+    """``research_db`` with WARC captures of its reports (``store_evidence``): report id → the evidence expected."""
+    return store_evidence(research_db.url)

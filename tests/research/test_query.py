@@ -44,6 +44,31 @@ def test_query_prints_an_aligned_table_and_csv(research_db):
     assert [(int(a), int(b)) for a, b in rows[1:]] == expected
 
 
+def test_query_of_the_report_evidence_view_as_the_readme_shows(research_db, research_evidence, monkeypatch):
+    """README, Evidence: `harvester query "SELECT * FROM report_evidence"` (the database from $HARVESTER_DB)."""
+    monkeypatch.setenv("HARVESTER_DB", research_db.url)
+    out = harvester("query", "--csv", "SELECT * FROM report_evidence")
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == len(research_db.reports)
+    assert {"report_id", "page_url", "page_record_id", "page_captured_at", "document_url", "document_record_id",
+            "document_captured_at", "document_warc_file", "withdrawn_at", "withdrawn_record_id"} <= set(rows[0])
+    by_id = {int(r["report_id"]): r for r in rows}
+    cited = 0
+    for rid, ev in research_evidence.items():
+        for key in ("page_record_id", "document_record_id", "document_warc_file"):
+            assert by_id[rid][key] == (ev.get(key) or ""), (rid, key)
+        for key in ("page_captured_at", "document_captured_at"):
+            if ev.get(key):
+                assert by_id[rid][key].replace("T", " ").startswith(ev[key].strftime("%Y-%m-%d %H:%M:%S")), key
+        cited += bool(ev.get("document_record_id"))
+    assert cited >= 2
+    table = harvester("query", "SELECT * FROM report_evidence")          # and the aligned table, as printed
+    assert table.exit_code == 0 and table.stdout.splitlines()[0].split()[:3] == ["report_id", "page_url",
+                                                                              "page_record_id"]
+    assert len(table.stdout.splitlines()) == 2 + len(research_db.reports)
+
+
 def test_query_csv_neutralises_formulas_and_keeps_numbers(research_db):
     sql = "SELECT '=1+1' AS f, '-x' AS g, -18 AS n, 2.5 AS d, title FROM reports ORDER BY id LIMIT 1"
     out = harvester("query", "--db", research_db.url, "--csv", sql)

@@ -31,6 +31,32 @@ def test_reports_wide_has_one_row_per_report_and_the_stored_values(research_db):
     assert keys == sorted(keys)
 
 
+def test_reports_carry_their_evidence_from_the_report_evidence_view(research_db, research_evidence):
+    """The WARC evidence of each report (the report_evidence view), as the export's reports file has it."""
+    import pandas as pd
+
+    from harvester.research.export import EVIDENCE_COLUMNS
+
+    assert set(EVIDENCE_COLUMNS) <= set(hr.REPORT_COLUMNS)
+    frame = hr.reports(research_db.url, cells=False).set_index("report_id")
+    pages = documents = 0
+    for rid, ev in research_evidence.items():
+        row = frame.loc[rid]
+        for col, key in (("page_warc_record_id", "page_record_id"), ("document_warc_record_id", "document_record_id"),
+                         ("document_warc_file", "document_warc_file")):
+            assert row[col] == ev[key] if ev.get(key) else pd.isna(row[col]), (rid, col, row[col])
+        for col, key in (("page_captured_at", "page_record_id"), ("document_captured_at", "document_record_id")):
+            if ev.get(key):
+                assert row[col] == pd.Timestamp(ev[col]), (rid, col)
+            else:
+                assert pd.isna(row[col]), (rid, col)
+        assert pd.isna(row["withdrawn_warc_record_id"])
+        pages += bool(ev.get("page_record_id"))
+        documents += bool(ev.get("document_record_id"))
+    assert pages >= 8 and documents >= 2
+    assert str(frame["page_captured_at"].dtype).startswith("datetime64") and "UTC" in str(frame["page_captured_at"].dtype)
+
+
 def test_filters_by_province_and_year(research_db):
     fujian = [r for r in research_db.reports if r["province"] == "福建省"]
     for spelling in ("福建省", "福建", "35"):
