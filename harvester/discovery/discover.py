@@ -16,7 +16,8 @@ without being fetched; otherwise its page is fetched once (redirects followed: t
 and the site is accepted only when its own page identifies a government site: a well-formed 网站标识码 in
 its footer (or ``<meta name="SiteIDCode">``) — or, when the code is missing or malformed, a government name
 (人民政府, 管委会, 局 …) as the site's name or 主办单位, and no company (有限公司 …) as its 主办 or
-版权所有 — and its division lies in the seed's province. An entry on the same host is a **column** of that
+版权所有 — and its division lies in the province of the seed whose subtree it is in (each seed names its own
+province from its own page: several seeds of several provinces are one run). An entry on the same host is a **column** of that
 site (a department's or township's disclosure column on the county platform): accepted when it answers.
 
 Each accepted site or column becomes a registry row (``harvester.crawl.registry.COLUMNS``): its 网站标识码, ICP,
@@ -404,6 +405,7 @@ class Candidate:
     found_on: str
     parent: str          # site_id of the site whose page lists it
     kind: str            # site or column
+    p2: str = ""         # the province of the seed whose subtree it is in ('' for a seed: its own page says)
 
 
 @dataclass
@@ -432,9 +434,8 @@ class Discovery:
         self.rows: dict[str, dict] = {}            # normalised URL -> row
         self.by_id: dict[str, dict] = {}
         self.refused: list[dict] = []
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()     # (normalised URL, province of the subtree)
         self.lock = threading.Lock()
-        self.p2 = ""
 
     # -- a site: verify, make its row, return its directory entries
     def _site(self, cand: Candidate, seed: bool = False) -> list[Candidate]:
@@ -463,17 +464,18 @@ class Discovery:
         if ident.site_code_status == "ok" and ident.site_code[:2].lower() == "bm" and not seed:
             return self._refuse(cand, f"outside the province: a central department (网站标识码 {ident.site_code})",
                                 got, ident)
-        if not self.p2:
-            self.p2 = (ident.site_code[:2] if ident.site_code_status == "ok" and ident.site_code[:2] in PROVINCES
-                       else next((c for c, (full, short) in PROVINCES.items() if full in name or short in name), ""))
+        # the province is a property of each seed's subtree: a seed's own page names it, a site below a seed is
+        # judged against that seed's province (handed down with the candidate)
+        p2 = cand.p2 or (ident.site_code[:2] if ident.site_code_status == "ok" and ident.site_code[:2] in PROVINCES
+                         else next((c for c, (full, short) in PROVINCES.items() if full in name or short in name), ""))
         code = division_of_code(ident.site_code) if ident.site_code_status == "ok" else ""
         how = "site_code" if code else ""
         if not code:
-            code = division_in_name(name, self.p2) or division_in_name(cand.text, self.p2)
+            code = division_in_name(name, p2) or division_in_name(cand.text, p2)
             how = "name" if code else ""
         if not code and cand.parent in self.by_id:
             code, how = self.by_id[cand.parent]["division_code"], "parent"
-        if self.p2 and code and not code.startswith(self.p2):
+        if p2 and code and not code.startswith(p2):
             return self._refuse(cand, f"outside the province: division {code}", got, ident)
         if not code:
             return self._refuse(cand, "no division: neither the 网站标识码 nor the name names one", got, ident)
@@ -536,6 +538,7 @@ class Discovery:
         """The directory entries of a site: its home page's and those of its directory pages (same host, at
         most ``nav_pages``, two steps from the home page)."""
         host = urlsplit(home_url).netloc
+        p2 = row["division_code"][:2]       # the province of the subtree, handed down to every entry
         out: list[Candidate] = []
         visited = {norm_url(home_url)}
         queue = [(home, home_url, 0)]
@@ -545,7 +548,7 @@ class Discovery:
                 lhost = urlsplit(link["url"]).netloc
                 if is_directory(link["section"]):
                     kind = "column" if lhost == host else "site"
-                    out.append(Candidate(link["url"], link["text"], link["section"], url, row["site_id"], kind))
+                    out.append(Candidate(link["url"], link["text"], link["section"], url, row["site_id"], kind, p2))
                 elif (lhost == host and NAV_TEXT.match(link["text"]) and depth < 2
                       and norm_url(link["url"]) not in visited and len(visited) <= self.nav_pages):
                     visited.add(norm_url(link["url"]))
@@ -561,12 +564,14 @@ class Discovery:
             while frontier:
                 todo = []
                 for c in frontier:
-                    if norm_url(c.url) in self.seen:
+                    # per subtree: a site refused as outside one seed's province may be another seed's
+                    key = (norm_url(c.url), c.p2)
+                    if key in self.seen or key[0] in self.rows:     # rows: already a site of some subtree
                         continue
-                    self.seen.add(norm_url(c.url))
+                    self.seen.add(key)
                     todo.append(c)
-                if first:          # the seeds first, one by one: the first names the province
-                    nxt = [e for c in todo for e in self._site(c, seed=True)]
+                if first:          # the seeds first: each names its own province from its own page
+                    nxt = [e for batch in pool.map(lambda c: self._site(c, seed=True), todo) for e in batch]
                     first = False
                 else:
                     nxt = [e for batch in pool.map(lambda c: self._site(c) if c.kind == "site" else self._column(c),
