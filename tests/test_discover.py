@@ -190,3 +190,21 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
     assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "D"), ("unconfirmed", "C"),
                                                                     ("unconfirmed", "K")]
     assert {r["site_id"] for r in rows} == {"P", "C", "K"}
+
+
+def test_gaps_resolve_a_row_without_division_code_from_its_names():
+    """data/sites.csv has no division_code column: its rows count by the division their province/city/county
+    names resolve to (淮安 320800, 洪泽 320813, 上海 310000), not as no_site; a name the dataset lacks
+    (平潭综合实验区) resolves to nothing rather than to its city."""
+    from harvester.discovery import gaps as G
+    root = Path(__file__).resolve().parents[1]
+    sites = load_sites(root / "data" / "sites.csv")
+    assert not any(s.division_code for s in sites)
+    js = {g.division_code: g for g in G.compute("32", sites)}
+    assert (js["320800"].status, js["320800"].site_ids) == ("not_crawled", "320800")
+    assert (js["320813"].status, js["320813"].site_ids) == ("not_crawled", "320813")
+    assert js["320100"].status == "no_site"
+    sh = {g.division_code: g for g in G.compute("31", sites)}
+    assert (sh["310000"].status, sh["310000"].site_ids) == ("not_crawled", "310000")
+    fj = {g.division_code: g for g in G.compute("35", sites)}
+    assert fj["350100"].status == "no_site"
