@@ -595,18 +595,47 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
+# the registry columns a discovered row's fingerprint covers: everything but its source and the fingerprint
+HASHED = ("site_id", "name", "province", "city", "county", "start_url", "platform", "site_code", "division_code",
+          "level", "agency_type", "icp", "parent_site", "discovered_from", "discovered_at", "note", "domains")
+COMPARED = tuple(k for k in HASHED if k not in ("site_id", "discovered_from", "discovered_at"))
+
+
+def row_hash(row: dict) -> str:
+    """The fingerprint of a registry row as discovery writes it (column ``discovered_hash``): a discovered row
+    whose fingerprint no longer matches its cells was edited by hand."""
+    cells = [str(row.get(k) or "").strip() for k in HASHED]
+    return hashlib.sha1(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def hand_edited(row: dict) -> bool:
+    """A discovered row changed since discovery wrote it (a row without fingerprint, from before the column
+    existed, cannot tell: False)."""
+    return row.get("source") == "discovered" and bool(row.get("discovered_hash")) \
+        and row["discovered_hash"] != row_hash(row)
+
+
 def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: list[str],
               refused: list[dict] | None = None, probe=None) -> tuple[list[dict], list[dict]]:
     """(the new registry, the changes). ``current`` are the registry's rows (dicts of COLUMNS), ``found`` the
     rows of a discovery run. Manual rows stay as they are and hide a discovered row for the same site (same
-    网站标识码 or URL). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
-    found again is ``gone`` (with what the run saw at its URL, when anything)."""
+    网站标识码 or URL, or a URL that redirects to it); when that site is found at another URL, the move is
+    reported (``moved_manual``) and the manual row still kept. A discovered row edited by hand (its
+    ``discovered_hash`` no longer matches) becomes a manual row (``edited``, with the cells that differ from
+    what the run found). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
+    found again is ``gone`` (with what the run saw at its URL, when anything); one whose site a manual row now
+    names is ``superseded``. Every discovered row written gets its fingerprint."""
     refused_at = {norm_url(r["url"]): r for r in (refused or [])}
     scope = {r["division_code"][:2] for r in found if r.get("division_code")}
+    in_scope = [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope]
+    # a person's edit of a discovered row: from now on the row is theirs
+    edited = {r["site_id"]: {**r, "source": "manual", "discovered_hash": ""} for r in in_scope if hand_edited(r)}
+    edits: dict[str, dict] = {}                # site_id of an edited row -> the cells that differ from the finding
     manual = [r for r in current if (r.get("source") or "manual") == "manual"]
     # discovered rows of other provinces (other seeds' runs) are not this run's business: kept as they are
     manual += [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] not in scope]
-    old = [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope]
+    manual += list(edited.values())
+    old = [r for r in in_scope if r["site_id"] not in edited]
     manual_codes = {r["site_code"] for r in manual if r.get("site_code")}
     manual_urls = {norm_url(r["start_url"]) for r in manual}
     by_code = {r["site_code"]: r for r in old if r.get("site_code")}
@@ -627,11 +656,40 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     found = sorted(found, key=lambda r: r["_kind"] != "site")
     manual_by = {**{r["site_code"]: r["site_id"] for r in manual if r.get("site_code")},
                  **{norm_url(r["start_url"]): r["site_id"] for r in manual}}
+    manual_rows = {r["site_id"]: r for r in manual}
     hidden: dict[str, str] = {}              # discovered site_id -> the manual row's that stands for it
     for row in found:
-        if (row.get("site_code") and row["site_code"] in manual_codes) or norm_url(row["start_url"]) in manual_urls:
-            hidden[row["site_id"]] = manual_by.get(row.get("site_code") or "\0") or manual_by[norm_url(row["start_url"])]
-            continue                                      # a person's row wins
+        linked = norm_url((row.get("_evidence") or {}).get("linked_url") or row["start_url"])
+        if row.get("site_code") and row["site_code"] in manual_codes:
+            by_what, mid = "site_code", manual_by[row["site_code"]]
+        elif norm_url(row["start_url"]) in manual_urls:
+            by_what, mid = "url", manual_by[norm_url(row["start_url"])]
+        elif linked in manual_urls:                       # the manual row's URL redirects to the site found
+            by_what, mid = "redirect", manual_by[linked]
+        elif row["site_id"] in edited:                    # an edited row whose URL the person changed
+            by_what, mid = "site_id", row["site_id"]
+        else:
+            by_what = mid = ""
+        if mid:                                           # a person's row wins
+            hidden[row["site_id"]] = mid
+            mrow = manual_rows[mid]
+            if mid in edited:
+                edits[mid] = {k: {"registry": mrow.get(k) or "", "discovered": row.get(k) or ""} for k in COMPARED
+                              if k != "parent_site" and (mrow.get(k) or "").strip() != (row.get(k) or "").strip()}
+            elif norm_url(mrow["start_url"]) != norm_url(row["start_url"]):
+                change("moved_manual", mrow, old_url=mrow["start_url"], new_url=row["start_url"],
+                       evidence={"matched_by": by_what, **row.get("_evidence", {}), "found_on": row["discovered_from"],
+                                 "kept": "the manual row is kept as it is: change its start_url (or delete it) "
+                                         "to follow the move"})
+            # the discovered row this site had before the person's row named it: replaced by that row
+            prev = (by_code.get(row.get("site_code")) if row.get("site_code") else None) \
+                or by_url.get(norm_url(row["start_url"]))
+            if prev is not None and prev["site_id"] not in matched and prev["site_id"] != mid:
+                matched.add(prev["site_id"])
+                change("superseded", prev, old_url=prev["start_url"],
+                       evidence={"by_manual_row": mid, "matched_by": by_what,
+                                 "seen": f"the manual row {mid} names the same site; the discovered row is dropped"})
+            continue
         prev = (by_code.get(row.get("site_code")) if row.get("site_code") else None) \
             or by_url.get(norm_url(row["start_url"])) \
             or (by_parent_name.get((row.get("parent_site", ""), row["name"])) if row["_kind"] == "column" else None)
@@ -665,6 +723,12 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     for r in out:
         if r.get("source") == "discovered" and r.get("parent_site") in hidden:
             r["parent_site"] = hidden[r["parent_site"]]
+    for sid, row in edited.items():
+        change("edited", row, evidence={
+            "seen": "the row differs from what discovery wrote (its discovered_hash no longer matches its cells)",
+            "fields": edits.get(sid, {}),
+            "found_this_run": sid in edits,
+            "kept": "the hand edit is kept and the row is now source=manual: discovery will not change it"})
     reached = matched | set(hidden.values()) | {r["site_id"] for r in manual}
     for prev in old:
         if prev["site_id"] in matched:
@@ -690,6 +754,9 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             got = probe(prev["start_url"])
             evidence["old_url_answers"] = got.error or f"HTTP {got.status} at {got.final_url}"
         change("gone", prev, old_url=prev["start_url"], evidence=evidence)
+    for r in out:                   # the fingerprint of what discovery writes: a later hand edit shows
+        if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope:
+            r["discovered_hash"] = row_hash(r)
     return out, changes
 
 
