@@ -724,7 +724,7 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
         if r.get("source") == "discovered" and r.get("parent_site") in hidden:
             r["parent_site"] = hidden[r["parent_site"]]
     for sid, row in edited.items():
-        change("edited", row, evidence={
+        change("edited", row, old_url=row["start_url"], evidence={
             "seen": "the row differs from what discovery wrote (its discovered_hash no longer matches its cells)",
             "fields": edits.get(sid, {}),
             "found_this_run": sid in edits,
