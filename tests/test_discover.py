@@ -173,7 +173,8 @@ def test_gaps_of_a_province_from_the_registry_alone():
 
 
 def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
-    """A city portal down for the night: its counties are neither found nor gone."""
+    """A city portal down for the night: its counties are neither found nor gone. A city no directory lists any
+    more is gone, and the rows below it go with it (they are not left unconfirmed for ever)."""
     strip = lambda r: {k: v for k, v in r.items() if not k.startswith("_")}  # noqa: E731
     old = [strip(_row("P", "http://p.gov.cn/", code="6400000001", division="640000")),
            strip(_row("C", "http://c.gov.cn/", code="6401000001", parent="P", division="640100")),
@@ -181,8 +182,10 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
            strip(_row("D", "http://p.gov.cn/d/", parent="P", name="某厅", kind="column", division="640000"))]
     found = [_row("P", "http://p.gov.cn/", code="6400000001", division="640000")]
     rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"])
-    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("unconfirmed", "K")]
-    assert {r["site_id"] for r in rows} == {"P", "K"}
+    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("gone", "K")]
+    assert {r["site_id"] for r in rows} == {"P"}
+    below = next(c for c in changes if c["site_id"] == "K")
+    assert "its parent C is gone" in below["evidence"]["seen"]
     # the city still listed by the province, but not answering: kept too
     refused = [{"url": "http://c.gov.cn/", "reason": "unreachable: [Errno 111] Connection refused",
                 "found_on": "http://p.gov.cn/zfwzdh/"}]

@@ -730,15 +730,13 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             "found_this_run": sid in edits,
             "kept": "the hand edit is kept and the row is now source=manual: discovery will not change it"})
     reached = matched | set(hidden.values()) | {r["site_id"] for r in manual}
+    gone: set[str] = set()
+    orphans: list[dict] = []
     for prev in old:
         if prev["site_id"] in matched:
             continue
         if prev.get("parent_site") and prev["parent_site"] not in reached:
-            # its parent was not reached this run (down for the night?): nothing says it is gone — kept
-            out.append(dict(prev))
-            change("unconfirmed", prev, old_url=prev["start_url"],
-                   evidence={"seen": f"its parent {prev['parent_site']} was not reached this run; the row is kept",
-                             "seeds": run_seeds})
+            orphans.append(prev)          # judged below, once it is known whether its parent is gone
             continue
         seen = refused_at.get(norm_url(prev["start_url"]))
         if seen and seen["reason"].startswith("unreachable"):
@@ -754,6 +752,23 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             got = probe(prev["start_url"])
             evidence["old_url_answers"] = got.error or f"HTTP {got.status} at {got.final_url}"
         change("gone", prev, old_url=prev["start_url"], evidence=evidence)
+        gone.add(prev["site_id"])
+    while True:                     # the rows below a site that is gone are gone with it (its columns, its departments)
+        below = [prev for prev in orphans if prev["parent_site"] in gone]
+        if not below:
+            break
+        for prev in below:
+            orphans.remove(prev)
+            gone.add(prev["site_id"])
+            change("gone", prev, old_url=prev["start_url"],
+                   evidence={"seen": f"its parent {prev['parent_site']} is gone this run, and with it this row",
+                             "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds})
+    for prev in orphans:
+        # its parent was not reached this run (down for the night?): nothing says it is gone — kept
+        out.append(dict(prev))
+        change("unconfirmed", prev, old_url=prev["start_url"],
+               evidence={"seen": f"its parent {prev['parent_site']} was not reached this run; the row is kept",
+                         "seeds": run_seeds})
     for r in out:                   # the fingerprint of what discovery writes: a later hand edit shows
         if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope:
             r["discovered_hash"] = row_hash(r)
