@@ -390,6 +390,22 @@ class ReportsSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def _is_detail_page(self, response) -> bool:
+        """One report's page, not a list: the first page of a column walk (no API state) whose own title is a
+        report's, that carries the 信息公开 metadata block (索引号 / 发布机构), and that links no other page named
+        as a report (its report-titled links are its own attachments)."""
+        meta = response.meta
+        if meta.get("adapter_state") or meta.get("depth_in_column", 0) or meta.get("list_page") \
+                or not isinstance(response, scrapy.http.TextResponse):
+            return False
+        info = meta_from_html(response.text, tree=response.selector.root) if response.body else {}
+        title = norm_title(info.get("title") or info.get("page_title") or "")
+        if not is_report_title(title) or not (info.get("index_no") or info.get("publisher")):
+            return False
+        adapter = adapter_for(response, self._site(response).platform)
+        return not any(is_report_title(text) and not is_document_url(url) and url.split("#")[0] != response.url
+                       for url, text, _a in adapter.links(response))
+
     def _looks_like_column(self, response, adapter=None) -> bool:
         """The page is a report column: by its family's structure, or named so — its ColumnName, its <title>,
         the last step of its breadcrumb (当前位置：首页 > … > 政府信息公开年报) — or a 年报-like path listing reports."""
@@ -404,6 +420,13 @@ class ReportsSpider(scrapy.Spider):
     # ---- the column: pages, sub-columns, report items ------------------------------------------
     def parse_column(self, response):
         if self._check_response(response):
+            if self._is_detail_page(response):
+                # linked as a column (its link text names 信息公开工作年度报告) but one report's own page: read it
+                # as the report it is, not its attachments as a list of reports
+                self.ctx.event(response.meta["site_id"], response.url, "column_is_report",
+                               "a link taken for a report column leads to one report's page", level="info")
+                yield from self.parse_detail(response)
+                return
             yield from self._column(response, response.meta)
         else:
             self._visit(response, "column", error=f"HTTP {response.status}")

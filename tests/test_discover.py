@@ -173,7 +173,8 @@ def test_gaps_of_a_province_from_the_registry_alone():
 
 
 def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
-    """A city portal down for the night: its counties are neither found nor gone."""
+    """A city portal down for the night: its counties are neither found nor gone. A city no directory lists any
+    more is gone, and the rows below it go with it (they are not left unconfirmed for ever)."""
     strip = lambda r: {k: v for k, v in r.items() if not k.startswith("_")}  # noqa: E731
     old = [strip(_row("P", "http://p.gov.cn/", code="6400000001", division="640000")),
            strip(_row("C", "http://c.gov.cn/", code="6401000001", parent="P", division="640100")),
@@ -181,8 +182,10 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
            strip(_row("D", "http://p.gov.cn/d/", parent="P", name="某厅", kind="column", division="640000"))]
     found = [_row("P", "http://p.gov.cn/", code="6400000001", division="640000")]
     rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"])
-    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("unconfirmed", "K")]
-    assert {r["site_id"] for r in rows} == {"P", "K"}
+    assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("gone", "K")]
+    assert {r["site_id"] for r in rows} == {"P"}
+    below = next(c for c in changes if c["site_id"] == "K")
+    assert "its parent C is gone" in below["evidence"]["seen"]
     # the city still listed by the province, but not answering: kept too
     refused = [{"url": "http://c.gov.cn/", "reason": "unreachable: [Errno 111] Connection refused",
                 "found_on": "http://p.gov.cn/zfwzdh/"}]
@@ -190,3 +193,78 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
     assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "D"), ("unconfirmed", "C"),
                                                                     ("unconfirmed", "K")]
     assert {r["site_id"] for r in rows} == {"P", "C", "K"}
+
+
+def test_gaps_resolve_a_row_without_division_code_from_its_names():
+    """data/sites.csv has no division_code column: its rows count by the division their province/city/county
+    names resolve to (淮安 320800, 洪泽 320813, 上海 310000), not as no_site; a name the dataset lacks
+    (平潭综合实验区) resolves to nothing rather than to its city."""
+    from harvester.discovery import gaps as G
+    root = Path(__file__).resolve().parents[1]
+    sites = load_sites(root / "data" / "sites.csv")
+    assert not any(s.division_code for s in sites)
+    js = {g.division_code: g for g in G.compute("32", sites)}
+    assert (js["320800"].status, js["320800"].site_ids) == ("not_crawled", "320800")
+    assert (js["320813"].status, js["320813"].site_ids) == ("not_crawled", "320813")
+    assert js["320100"].status == "no_site"
+    sh = {g.division_code: g for g in G.compute("31", sites)}
+    assert (sh["310000"].status, sh["310000"].site_ids) == ("not_crawled", "310000")
+    fj = {g.division_code: g for g in G.compute("35", sites)}
+    assert fj["350100"].status == "no_site"
+
+
+def _registry_round_trip(tmp_path, rows):
+    """Write the rows as the registry and read them back, as the next `harvester discover` does."""
+    path = tmp_path / "sites.csv"
+    write_registry(path, rows)
+    return [s.registry_row() for s in load_sites(path)]
+
+
+def _found():
+    return [_row("A", "http://a.gov.cn/", code="6401220001"),
+            _row("A-c1", "http://a.gov.cn/c1/", parent="A", name="教育局", kind="column"),
+            _row("B", "http://b.gov.cn/", code="6401210001")]
+
+
+def test_a_hand_edit_of_a_discovered_row_is_kept_marked_manual_and_logged(tmp_path):
+    rows, changes = D.reconcile([], _found(), now="t1", run_seeds=["s"])
+    assert all(r["discovered_hash"] for r in rows)
+    current = _registry_round_trip(tmp_path, rows)
+    # the same finding again: no change, no false hand edit (the CSV round trip keeps the fingerprint)
+    rows2, changes2 = D.reconcile(current, _found(), now="t2", run_seeds=["s"])
+    assert changes2 == [] and {r["source"] for r in rows2} == {"discovered"}
+    # a person renames the column and fixes the county's ICP in the CSV, leaving source=discovered
+    current = _registry_round_trip(tmp_path, rows2)
+    by = {r["site_id"]: r for r in current}
+    by["A-c1"]["name"] = "贺兰县教育体育局"
+    by["B"]["icp"] = "宁ICP备0001号"
+    rows3, changes3 = D.reconcile(current, _found(), now="t3", run_seeds=["s"])
+    got = {r["site_id"]: r for r in rows3}
+    assert set(got) == {"A", "A-c1", "B"}                               # no duplicate of the edited rows
+    assert got["A-c1"]["name"] == "贺兰县教育体育局" and got["A-c1"]["source"] == "manual"
+    assert got["B"]["icp"] == "宁ICP备0001号" and got["B"]["source"] == "manual"
+    assert got["A"]["source"] == "discovered"
+    assert sorted((c["change"], c["site_id"]) for c in changes3) == [("edited", "A-c1"), ("edited", "B")]
+    edit = next(c for c in changes3 if c["site_id"] == "A-c1")
+    assert edit["evidence"]["fields"] == {"name": {"registry": "贺兰县教育体育局", "discovered": "教育局"}}
+    assert edit["evidence"]["kept"].startswith("the hand edit is kept")
+    # from then on a manual row like any other: kept, nothing more to say
+    rows4, changes4 = D.reconcile(_registry_round_trip(tmp_path, rows3), _found(), now="t4", run_seeds=["s"])
+    assert changes4 == [] and {r["site_id"]: r["name"] for r in rows4}["A-c1"] == "贺兰县教育体育局"
+
+
+def test_a_manual_row_whose_site_moved_is_kept_and_the_move_reported():
+    strip = lambda r: {k: v for k, v in r.items() if not k.startswith("_")}  # noqa: E731
+    manual = {**strip(_row("M", "http://m.gov.cn/", code="6401050001")), "source": "manual", "name": "hand typed"}
+    plain = {**strip(_row("R", "http://r.gov.cn/")), "source": "manual", "site_code": ""}
+    moved = _row("6401050001", "http://m2.gov.cn/", code="6401050001")           # same 网站标识码, new URL
+    redirected = _row("640122-abc", "http://r2.gov.cn/")                      # its old URL redirects here
+    redirected["_evidence"] = {"linked_url": "http://r.gov.cn/", "redirects": ["301 http://r2.gov.cn/"]}
+    rows, changes = D.reconcile([manual, plain], [moved, redirected], now="t", run_seeds=["s"])
+    assert {r["site_id"]: r for r in rows} == {"M": manual, "R": plain}       # the person's rows, untouched
+    assert sorted((c["change"], c["site_id"], c["old_url"], c["new_url"]) for c in changes) == [
+        ("moved_manual", "M", "http://m.gov.cn/", "http://m2.gov.cn/"),
+        ("moved_manual", "R", "http://r.gov.cn/", "http://r2.gov.cn/")]
+    by = {c["site_id"]: c["evidence"] for c in changes}
+    assert by["M"]["matched_by"] == "site_code" and by["R"]["matched_by"] == "redirect"
+    assert by["R"]["redirects"] == ["301 http://r2.gov.cn/"] and "kept" in by["M"]

@@ -95,3 +95,34 @@ def test_what_is_accepted_and_what_is_refused(hosts):
     assert reasons["https://shop.example.com/"].endswith("(not fetched)")
     assert h["friend"].log == []                                # 友情链接 and body links: never asked
     assert h["robots"].log == ["/robots.txt"]
+
+
+@pytest.fixture
+def two_provinces():
+    made = {k: Host(f"127.0.0.{170 + i}") for i, k in enumerate(("nx", "js", "helan", "huaian", "nanjing"))}
+    yield made
+    for h in made.values():
+        h.stop()
+
+
+def test_each_seed_is_the_province_of_its_own_subtree(two_provinces):
+    """Two seeds of two provinces (the province portals of data/registry.csv): each seed's sites are judged
+    against its own province — the second seed's are not refused as outside the first's, and a site of the
+    other province listed in a seed's directory is still refused there."""
+    h = two_provinces
+    h["helan"].pages["/"] = page("贺兰县人民政府", "<h1>贺兰县人民政府</h1>", code="网站标识码：6401220001")
+    h["huaian"].pages["/"] = page("淮安市人民政府", "<h1>淮安市人民政府</h1>", code="网站标识码：3208000001")
+    h["nanjing"].pages["/"] = page("南京市人民政府", "<h1>南京市人民政府</h1>", code="网站标识码：3201000001")
+    h["nx"].pages["/"] = page("宁夏回族自治区人民政府", (
+        f'<div><h3>市县政府网站</h3><ul><li><a href="{h["helan"].base}/">贺兰县</a></li>'
+        f'<li><a href="{h["nanjing"].base}/">南京市</a></li></ul></div>'), code="网站标识码：6400000001")
+    h["js"].pages["/"] = page("江苏省人民政府", (
+        f'<div><h3>市县政府网站</h3><ul><li><a href="{h["huaian"].base}/">淮安市</a></li></ul></div>'),
+        code="网站标识码：3200000001")
+    result = Discovery(Fetcher("test-agent", delay=0)).run([h["nx"].base + "/", h["js"].base + "/"])
+    got = {r["site_id"]: r for r in result.rows}
+    assert set(got) == {"6400000001", "6401220001", "3200000001", "3208000001"}, result.refused
+    assert got["3208000001"]["parent_site"] == "3200000001" and got["3208000001"]["division_code"] == "320800"
+    assert got["3208000001"]["province"] == "江苏省" and got["6401220001"]["province"] == "宁夏回族自治区"
+    reasons = {r["url"]: r["reason"] for r in result.refused}
+    assert reasons == {h["nanjing"].base + "/": "outside the province: division 320100"}

@@ -127,7 +127,7 @@ def test_every_problem_the_run_report_lists_has_what_to_do(store):
 
     kinds = _recorded_kinds()
     assert {"unreachable", "corrupt", "too_large", "duplicate", "warc_error", "soft_404", "robots_disallowed"} <= kinds
-    info = {"rendered", "api_found", "ignored"}          # recorded at level info, for the record: never a problem
+    info = {"rendered", "api_found", "ignored", "column_is_report"}   # recorded at level info, for the record: never a problem
     assert sorted(k for k in kinds - info if not problem_hint(k)) == []
     assert problem_hint("http_404") != problem_hint("http_503") and problem_hint("http_410")
     # and the run report says it, under each kind it lists

@@ -32,7 +32,8 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
     网站标识码 or government name; no company-run host), reads each site's 网站标识码 / ICP / name and
     resolves its division code, level and agency type. The registry gets new sites, moved sites (same
     网站标识码, new URL) get their new URL, sites not found again are dropped — each change is logged with
-    its evidence; rows with source=manual are never touched.
+    its evidence; rows with source=manual are never touched (a manual row's site found at a new URL is
+    reported, not followed), and a discovered row edited by hand is kept and becomes manual.
 
     \b
     Examples:
@@ -66,20 +67,33 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
     rows, changes = D.reconcile(current, result.rows, now=result.started_at, run_seeds=list(seeds),
                                 refused=result.refused, probe=result.fetcher._get if result.fetcher else None)
     for c in changes:
-        where = (f"{c['old_url']} → {c['new_url']}" if c["change"] == "moved"
+        where = (f"{c['old_url']} → {c['new_url']}" if c["change"] in ("moved", "moved_manual")
                  else c.get("new_url") or c.get("old_url", ""))
         extra = ""
         if c["change"] == "moved" and c["evidence"].get("columns_moved_with_it"):
             extra = f" (with {len(c['evidence']['columns_moved_with_it'])} of its columns)"
         elif c["change"] == "gone":
             extra = f" ({c['evidence']['seen']}; its URL answers {c['evidence'].get('old_url_answers', '?')})"
+        elif c["change"] == "moved_manual":
+            extra = f" (matched by {c['evidence']['matched_by']}; the manual row is kept: update it by hand)"
+        elif c["change"] == "edited":
+            cells = "; ".join(f"{k} {v['registry']!r} (discovery: {v['discovered']!r})"
+                              for k, v in c["evidence"]["fields"].items())
+            extra = f" (edited by hand: {cells or 'not found this run'}; kept, now source=manual)"
+        elif c["change"] == "superseded":
+            extra = f" (the manual row {c['evidence']['by_manual_row']} names the same site)"
         click.echo(f"  {c['change']:5s} {c['site_id']} {c['name']} {where}{extra}")
-    counts = {k: sum(1 for c in changes if c["change"] == k) for k in ("new", "moved", "gone", "unconfirmed")}
+    counts = {k: sum(1 for c in changes if c["change"] == k)
+              for k in ("new", "moved", "gone", "unconfirmed", "edited", "moved_manual", "superseded")}
     manual = sum(1 for r in rows if r.get("source") == "manual")
     click.echo(f"changes: {counts['new']} new, {counts['moved']} moved, {counts['gone']} gone; "
                f"{manual} manual rows kept; registry: {len(rows)} rows"
                + (f"; {counts['unconfirmed']} rows kept unconfirmed (their parent was not reached)"
-                  if counts["unconfirmed"] else ""))
+                  if counts["unconfirmed"] else "")
+               + (f"; {counts['edited']} rows edited by hand, kept as manual" if counts["edited"] else "")
+               + (f"; {counts['moved_manual']} manual rows whose site moved (kept: update them)"
+                  if counts["moved_manual"] else "")
+               + (f"; {counts['superseded']} discovered rows replaced by manual rows" if counts["superseded"] else ""))
     if dry_run:
         return
     write_registry(reg, rows)

@@ -4,8 +4,9 @@ Optional columns (written by ``harvester discover``, all may be absent or blank 
 required columns is read as before): ``domains`` (extra hosts), ``site_code`` (网站标识码),
 ``division_code`` (GB/T 2260), ``level`` (province/city/county/township), ``agency_type``
 (government/department/township/zone), ``icp``, ``parent_site``, ``discovered_from``, ``discovered_at``
-``source`` (``discovered`` or ``manual``; blank reads as ``manual``: a row typed by a person) and ``note``
-(where a manual row comes from).
+``source`` (``discovered`` or ``manual``; blank reads as ``manual``: a row typed by a person), ``note``
+(where a manual row comes from) and ``discovered_hash`` (the fingerprint of a discovered row as discovery wrote
+it: a row edited by hand no longer matches it, and the next discovery keeps the edit as a manual row).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 REQUIRED = ("site_id", "name", "province", "city", "county", "start_url")
 PLATFORMS = ("", "auto", "trs", "hanweb", "gkmlpt", "generic")
 OPTIONAL = ("site_code", "division_code", "level", "agency_type", "icp", "parent_site", "discovered_from",
-            "discovered_at", "source", "note")
+            "discovered_at", "source", "note", "discovered_hash")
 COLUMNS = REQUIRED + ("platform",) + OPTIONAL      # the order ``write_registry`` writes
 LEVELS = ("", "province", "city", "county", "township")
 AGENCY_TYPES = ("", "government", "department", "township", "zone")
@@ -49,6 +50,7 @@ class Site:
     discovered_at: str = ""
     source: str = "manual"
     note: str = ""
+    discovered_hash: str = ""
 
     @property
     def host(self) -> str:

@@ -3,7 +3,8 @@
     pw = province_world()                 # the sites, built deterministically
     running = start_province(pw)          # served on loopback (one 127.0.0.x per site)
     pw.truth(running)                     # ground truth: every site and column discovery must find
-    pw.change(running)                    # the province changes: a site moves, a township is added, a column goes
+    pw.change(running)                    # the province changes: a site moves, a township is added, a column
+                                          # goes, a site leaves its directory
 
 What is there (names and codes from the division dataset, GB/T 2260):
 
@@ -23,8 +24,8 @@ What is there (names and codes from the division dataset, GB/T 2260):
   and one dead (nothing listens).
 
 ``change`` makes, while served: county ``MOVE_LATER`` moves (301 to a new address, same 网站标识码), a
-township column is added to county ``NEW_TOWN_IN`` and a department column of county ``GONE_FROM`` is
-removed (its page answers 404).
+township column is added to county ``NEW_TOWN_IN``, a department column of county ``GONE_FROM`` is
+removed (its page answers 404) and the development zone leaves 银川's directory (its site still answers).
 """
 from __future__ import annotations
 
@@ -66,8 +67,9 @@ class ProvinceWorld(World):
     def truth(self, running: RunningWorld) -> list[dict]:
         """Every site and column a complete discovery finds: {url, name, kind, division_code, site_code}."""
         out = []
+        left = {self.changes["left"][0]} if self.changes.get("left") else set()
         for sid, (code, name, level, _) in self.units.items():
-            if code == DEAD:
+            if code == DEAD or sid in left:
                 continue
             base = running.served[sid]
             site = self.site(sid)
@@ -96,7 +98,10 @@ class ProvinceWorld(World):
         gone = next(c for c in self.columns[gone_site.site_id] if c.kind == "department")
         self.columns[gone_site.site_id].remove(gone)
         gone_site.resources.pop(gone.path, None)
-        self.changes = {"moved": moved, "new": (town_site.site_id, town.name), "gone": (gone_site.site_id, gone.name)}
+        # a whole site leaves its directory: the zone is no longer listed by its city (its own site still answers)
+        self._links["nx640100"].remove((ZONE_NAME, "nxzone"))
+        self.changes = {"moved": moved, "new": (town_site.site_id, town.name), "gone": (gone_site.site_id, gone.name),
+                        "left": ("nxzone", ZONE_NAME)}
         return self.changes
 
 

@@ -16,7 +16,8 @@ without being fetched; otherwise its page is fetched once (redirects followed: t
 and the site is accepted only when its own page identifies a government site: a well-formed 网站标识码 in
 its footer (or ``<meta name="SiteIDCode">``) — or, when the code is missing or malformed, a government name
 (人民政府, 管委会, 局 …) as the site's name or 主办单位, and no company (有限公司 …) as its 主办 or
-版权所有 — and its division lies in the seed's province. An entry on the same host is a **column** of that
+版权所有 — and its division lies in the province of the seed whose subtree it is in (each seed names its own
+province from its own page: several seeds of several provinces are one run). An entry on the same host is a **column** of that
 site (a department's or township's disclosure column on the county platform): accepted when it answers.
 
 Each accepted site or column becomes a registry row (``harvester.crawl.registry.COLUMNS``): its 网站标识码, ICP,
@@ -404,6 +405,7 @@ class Candidate:
     found_on: str
     parent: str          # site_id of the site whose page lists it
     kind: str            # site or column
+    p2: str = ""         # the province of the seed whose subtree it is in ('' for a seed: its own page says)
 
 
 @dataclass
@@ -432,9 +434,8 @@ class Discovery:
         self.rows: dict[str, dict] = {}            # normalised URL -> row
         self.by_id: dict[str, dict] = {}
         self.refused: list[dict] = []
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()     # (normalised URL, province of the subtree)
         self.lock = threading.Lock()
-        self.p2 = ""
 
     # -- a site: verify, make its row, return its directory entries
     def _site(self, cand: Candidate, seed: bool = False) -> list[Candidate]:
@@ -463,17 +464,18 @@ class Discovery:
         if ident.site_code_status == "ok" and ident.site_code[:2].lower() == "bm" and not seed:
             return self._refuse(cand, f"outside the province: a central department (网站标识码 {ident.site_code})",
                                 got, ident)
-        if not self.p2:
-            self.p2 = (ident.site_code[:2] if ident.site_code_status == "ok" and ident.site_code[:2] in PROVINCES
-                       else next((c for c, (full, short) in PROVINCES.items() if full in name or short in name), ""))
+        # the province is a property of each seed's subtree: a seed's own page names it, a site below a seed is
+        # judged against that seed's province (handed down with the candidate)
+        p2 = cand.p2 or (ident.site_code[:2] if ident.site_code_status == "ok" and ident.site_code[:2] in PROVINCES
+                         else next((c for c, (full, short) in PROVINCES.items() if full in name or short in name), ""))
         code = division_of_code(ident.site_code) if ident.site_code_status == "ok" else ""
         how = "site_code" if code else ""
         if not code:
-            code = division_in_name(name, self.p2) or division_in_name(cand.text, self.p2)
+            code = division_in_name(name, p2) or division_in_name(cand.text, p2)
             how = "name" if code else ""
         if not code and cand.parent in self.by_id:
             code, how = self.by_id[cand.parent]["division_code"], "parent"
-        if self.p2 and code and not code.startswith(self.p2):
+        if p2 and code and not code.startswith(p2):
             return self._refuse(cand, f"outside the province: division {code}", got, ident)
         if not code:
             return self._refuse(cand, "no division: neither the 网站标识码 nor the name names one", got, ident)
@@ -536,6 +538,7 @@ class Discovery:
         """The directory entries of a site: its home page's and those of its directory pages (same host, at
         most ``nav_pages``, two steps from the home page)."""
         host = urlsplit(home_url).netloc
+        p2 = row["division_code"][:2]       # the province of the subtree, handed down to every entry
         out: list[Candidate] = []
         visited = {norm_url(home_url)}
         queue = [(home, home_url, 0)]
@@ -545,7 +548,7 @@ class Discovery:
                 lhost = urlsplit(link["url"]).netloc
                 if is_directory(link["section"]):
                     kind = "column" if lhost == host else "site"
-                    out.append(Candidate(link["url"], link["text"], link["section"], url, row["site_id"], kind))
+                    out.append(Candidate(link["url"], link["text"], link["section"], url, row["site_id"], kind, p2))
                 elif (lhost == host and NAV_TEXT.match(link["text"]) and depth < 2
                       and norm_url(link["url"]) not in visited and len(visited) <= self.nav_pages):
                     visited.add(norm_url(link["url"]))
@@ -561,12 +564,14 @@ class Discovery:
             while frontier:
                 todo = []
                 for c in frontier:
-                    if norm_url(c.url) in self.seen:
+                    # per subtree: a site refused as outside one seed's province may be another seed's
+                    key = (norm_url(c.url), c.p2)
+                    if key in self.seen or key[0] in self.rows:     # rows: already a site of some subtree
                         continue
-                    self.seen.add(norm_url(c.url))
+                    self.seen.add(key)
                     todo.append(c)
-                if first:          # the seeds first, one by one: the first names the province
-                    nxt = [e for c in todo for e in self._site(c, seed=True)]
+                if first:          # the seeds first: each names its own province from its own page
+                    nxt = [e for batch in pool.map(lambda c: self._site(c, seed=True), todo) for e in batch]
                     first = False
                 else:
                     nxt = [e for batch in pool.map(lambda c: self._site(c) if c.kind == "site" else self._column(c),
@@ -590,18 +595,47 @@ def _public(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.startswith("_")}
 
 
+# the registry columns a discovered row's fingerprint covers: everything but its source and the fingerprint
+HASHED = ("site_id", "name", "province", "city", "county", "start_url", "platform", "site_code", "division_code",
+          "level", "agency_type", "icp", "parent_site", "discovered_from", "discovered_at", "note", "domains")
+COMPARED = tuple(k for k in HASHED if k not in ("site_id", "discovered_from", "discovered_at"))
+
+
+def row_hash(row: dict) -> str:
+    """The fingerprint of a registry row as discovery writes it (column ``discovered_hash``): a discovered row
+    whose fingerprint no longer matches its cells was edited by hand."""
+    cells = [str(row.get(k) or "").strip() for k in HASHED]
+    return hashlib.sha1(json.dumps(cells, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def hand_edited(row: dict) -> bool:
+    """A discovered row changed since discovery wrote it (a row without fingerprint, from before the column
+    existed, cannot tell: False)."""
+    return row.get("source") == "discovered" and bool(row.get("discovered_hash")) \
+        and row["discovered_hash"] != row_hash(row)
+
+
 def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: list[str],
               refused: list[dict] | None = None, probe=None) -> tuple[list[dict], list[dict]]:
     """(the new registry, the changes). ``current`` are the registry's rows (dicts of COLUMNS), ``found`` the
     rows of a discovery run. Manual rows stay as they are and hide a discovered row for the same site (same
-    网站标识码 or URL). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
-    found again is ``gone`` (with what the run saw at its URL, when anything)."""
+    网站标识码 or URL, or a URL that redirects to it); when that site is found at another URL, the move is
+    reported (``moved_manual``) and the manual row still kept. A discovered row edited by hand (its
+    ``discovered_hash`` no longer matches) becomes a manual row (``edited``, with the cells that differ from
+    what the run found). A discovered row found again keeps its site_id; one at a new URL is ``moved``; one not
+    found again is ``gone`` (with what the run saw at its URL, when anything); one whose site a manual row now
+    names is ``superseded``. Every discovered row written gets its fingerprint."""
     refused_at = {norm_url(r["url"]): r for r in (refused or [])}
     scope = {r["division_code"][:2] for r in found if r.get("division_code")}
+    in_scope = [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope]
+    # a person's edit of a discovered row: from now on the row is theirs
+    edited = {r["site_id"]: {**r, "source": "manual", "discovered_hash": ""} for r in in_scope if hand_edited(r)}
+    edits: dict[str, dict] = {}                # site_id of an edited row -> the cells that differ from the finding
     manual = [r for r in current if (r.get("source") or "manual") == "manual"]
     # discovered rows of other provinces (other seeds' runs) are not this run's business: kept as they are
     manual += [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] not in scope]
-    old = [r for r in current if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope]
+    manual += list(edited.values())
+    old = [r for r in in_scope if r["site_id"] not in edited]
     manual_codes = {r["site_code"] for r in manual if r.get("site_code")}
     manual_urls = {norm_url(r["start_url"]) for r in manual}
     by_code = {r["site_code"]: r for r in old if r.get("site_code")}
@@ -622,11 +656,40 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     found = sorted(found, key=lambda r: r["_kind"] != "site")
     manual_by = {**{r["site_code"]: r["site_id"] for r in manual if r.get("site_code")},
                  **{norm_url(r["start_url"]): r["site_id"] for r in manual}}
+    manual_rows = {r["site_id"]: r for r in manual}
     hidden: dict[str, str] = {}              # discovered site_id -> the manual row's that stands for it
     for row in found:
-        if (row.get("site_code") and row["site_code"] in manual_codes) or norm_url(row["start_url"]) in manual_urls:
-            hidden[row["site_id"]] = manual_by.get(row.get("site_code") or "\0") or manual_by[norm_url(row["start_url"])]
-            continue                                      # a person's row wins
+        linked = norm_url((row.get("_evidence") or {}).get("linked_url") or row["start_url"])
+        if row.get("site_code") and row["site_code"] in manual_codes:
+            by_what, mid = "site_code", manual_by[row["site_code"]]
+        elif norm_url(row["start_url"]) in manual_urls:
+            by_what, mid = "url", manual_by[norm_url(row["start_url"])]
+        elif linked in manual_urls:                       # the manual row's URL redirects to the site found
+            by_what, mid = "redirect", manual_by[linked]
+        elif row["site_id"] in edited:                    # an edited row whose URL the person changed
+            by_what, mid = "site_id", row["site_id"]
+        else:
+            by_what = mid = ""
+        if mid:                                           # a person's row wins
+            hidden[row["site_id"]] = mid
+            mrow = manual_rows[mid]
+            if mid in edited:
+                edits[mid] = {k: {"registry": mrow.get(k) or "", "discovered": row.get(k) or ""} for k in COMPARED
+                              if k != "parent_site" and (mrow.get(k) or "").strip() != (row.get(k) or "").strip()}
+            elif norm_url(mrow["start_url"]) != norm_url(row["start_url"]):
+                change("moved_manual", mrow, old_url=mrow["start_url"], new_url=row["start_url"],
+                       evidence={"matched_by": by_what, **row.get("_evidence", {}), "found_on": row["discovered_from"],
+                                 "kept": "the manual row is kept as it is: change its start_url (or delete it) "
+                                         "to follow the move"})
+            # the discovered row this site had before the person's row named it: replaced by that row
+            prev = (by_code.get(row.get("site_code")) if row.get("site_code") else None) \
+                or by_url.get(norm_url(row["start_url"]))
+            if prev is not None and prev["site_id"] not in matched and prev["site_id"] != mid:
+                matched.add(prev["site_id"])
+                change("superseded", prev, old_url=prev["start_url"],
+                       evidence={"by_manual_row": mid, "matched_by": by_what,
+                                 "seen": f"the manual row {mid} names the same site; the discovered row is dropped"})
+            continue
         prev = (by_code.get(row.get("site_code")) if row.get("site_code") else None) \
             or by_url.get(norm_url(row["start_url"])) \
             or (by_parent_name.get((row.get("parent_site", ""), row["name"])) if row["_kind"] == "column" else None)
@@ -660,16 +723,20 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
     for r in out:
         if r.get("source") == "discovered" and r.get("parent_site") in hidden:
             r["parent_site"] = hidden[r["parent_site"]]
+    for sid, row in edited.items():
+        change("edited", row, old_url=row["start_url"], evidence={
+            "seen": "the row differs from what discovery wrote (its discovered_hash no longer matches its cells)",
+            "fields": edits.get(sid, {}),
+            "found_this_run": sid in edits,
+            "kept": "the hand edit is kept and the row is now source=manual: discovery will not change it"})
     reached = matched | set(hidden.values()) | {r["site_id"] for r in manual}
+    gone: set[str] = set()
+    orphans: list[dict] = []
     for prev in old:
         if prev["site_id"] in matched:
             continue
         if prev.get("parent_site") and prev["parent_site"] not in reached:
-            # its parent was not reached this run (down for the night?): nothing says it is gone — kept
-            out.append(dict(prev))
-            change("unconfirmed", prev, old_url=prev["start_url"],
-                   evidence={"seen": f"its parent {prev['parent_site']} was not reached this run; the row is kept",
-                             "seeds": run_seeds})
+            orphans.append(prev)          # judged below, once it is known whether its parent is gone
             continue
         seen = refused_at.get(norm_url(prev["start_url"]))
         if seen and seen["reason"].startswith("unreachable"):
@@ -685,6 +752,26 @@ def reconcile(current: list[dict], found: list[dict], *, now: str, run_seeds: li
             got = probe(prev["start_url"])
             evidence["old_url_answers"] = got.error or f"HTTP {got.status} at {got.final_url}"
         change("gone", prev, old_url=prev["start_url"], evidence=evidence)
+        gone.add(prev["site_id"])
+    while True:                     # the rows below a site that is gone are gone with it (its columns, its departments)
+        below = [prev for prev in orphans if prev["parent_site"] in gone]
+        if not below:
+            break
+        for prev in below:
+            orphans.remove(prev)
+            gone.add(prev["site_id"])
+            change("gone", prev, old_url=prev["start_url"],
+                   evidence={"seen": f"its parent {prev['parent_site']} is gone this run, and with it this row",
+                             "last_found_on": prev.get("discovered_from", ""), "seeds": run_seeds})
+    for prev in orphans:
+        # its parent was not reached this run (down for the night?): nothing says it is gone — kept
+        out.append(dict(prev))
+        change("unconfirmed", prev, old_url=prev["start_url"],
+               evidence={"seen": f"its parent {prev['parent_site']} was not reached this run; the row is kept",
+                         "seeds": run_seeds})
+    for r in out:                   # the fingerprint of what discovery writes: a later hand edit shows
+        if r.get("source") == "discovered" and r.get("division_code", "")[:2] in scope:
+            r["discovered_hash"] = row_hash(r)
     return out, changes
 
 

@@ -5,7 +5,8 @@ the panel), and the province itself, must publish a government report each year 
 them, ``compute`` says:
 
 ===================  ==============================================================================
-``no_site``          no registry row is this division's government (division_code and agency type)
+``no_site``          no registry row is this division's government (division_code — or, when blank, the
+                     division its province/city/county names resolve to — and agency type)
 ``not_crawled``      a registry row, but no crawl of it is in the database
 ``no_report_column`` crawled, but no report column was found (or the site was unreachable / blocked)
 ``no_report``        a report column, but no report of this government in the database (for the years asked)
@@ -49,6 +50,21 @@ def expected_governments(p2: str) -> list[Gap]:
     return out
 
 
+def division_of(site) -> str:
+    """The 6-digit division of a registry row: its ``division_code``, else the division its province / city /
+    county names resolve to in the dataset (a hand-typed row of ``data/sites.csv`` has no code) — '' when a name
+    does not resolve (平潭综合实验区 is not a GB/T 2260 unit: never counted as its city)."""
+    from harvester.divisions import PROVINCES, lookup_division
+    if site.division_code:
+        return site.division_code[:6]
+    d = lookup_division(site.province, site.city, site.county)
+    if d.unresolved or not d.province_code:
+        return ""
+    if site.level == "province" or (not site.county and (not site.city or site.city in PROVINCES[d.province_code[:2]])):
+        return d.province_code           # 上海市人民政府 (city 上海市): the municipality itself
+    return d.code
+
+
 def compute(p2: str, sites, engine=None, years: list[int] | None = None) -> list[Gap]:
     """``sites``: the registry (harvester.crawl.registry.Site); ``engine``: the database (None: registry only)."""
     from harvester.discovery.discover import agency_type
@@ -56,11 +72,12 @@ def compute(p2: str, sites, engine=None, years: list[int] | None = None) -> list
     zones: dict[str, list] = {}
     for s in sites:
         kind = s.agency_type or agency_type(s.name)
-        if s.division_code and s.level != "township":
+        code = division_of(s) if s.level != "township" else ""
+        if code:
             if kind == "government":
-                gov_sites.setdefault(s.division_code[:6], []).append(s)
+                gov_sites.setdefault(code, []).append(s)
             elif kind == "zone":     # a 管委会 governing a division (平潭), counted when no government is
-                zones.setdefault(s.division_code[:6], []).append(s)
+                zones.setdefault(code, []).append(s)
     for code, found in zones.items():
         gov_sites.setdefault(code, found)
     outcomes: dict[str, str] = {}

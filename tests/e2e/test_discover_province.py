@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
 
 from harvester.db.store import normalize_name
 from harvester.discovery.discover import norm_url
-from harvester.devportal.province import DEAD, MALFORMED_CODE, MISSING_CODE, province_world, seed_url, start_province
+from harvester.devportal.province import (DEAD, MALFORMED_CODE, MISSING_CODE, ZONE_NAME, province_world, seed_url,
+                                          start_province)
 from harvester.crawl.registry import load_sites
 from tests.e2e.crawlhelp import query, run_cli
 
@@ -127,19 +129,30 @@ def test_second_discovery_reports_exactly_the_changes_and_keeps_manual_rows(tmp_
         reg = tmp_path / "sites.csv"
         assert run_cli("discover", seed_url(running), "--registry", reg, "--delay", "0").returncode == 0
         first = {r["site_id"]: r for r in csv.DictReader(reg.open(encoding="utf-8"))}
-        # a person adds a site by hand (the dead county's old address) and edits nothing else
+        fields = list(next(iter(first.values())).keys())
+        # a person adds a site by hand (the dead county's old address) ...
         manual = {"site_id": "nx-manual", "name": "泾源县人民政府", "province": "宁夏回族自治区", "city": "固原市",
                   "county": "泾源县", "start_url": "http://www.jingyuan.gov.cn/", "division_code": "640424",
                   "level": "county", "agency_type": "government", "source": "manual"}
-        with reg.open("a", encoding="utf-8", newline="") as fh:
-            csv.DictWriter(fh, fieldnames=list(next(iter(first.values())).keys())).writerow(manual)
+        # ... a row of their own for a discovered city (same address): it stands for the city from now on ...
+        (szs,) = [r for r in first.values() if r["division_code"] == "640200" and r["level"] == "city"]
+        override = {"site_id": "nx-shizuishan", "name": "石嘴山市人民政府", "province": "宁夏回族自治区",
+                    "city": "石嘴山市", "county": "", "start_url": szs["start_url"], "division_code": "640200",
+                    "level": "city", "agency_type": "government", "source": "manual", "note": "typed by hand"}
+        # ... and renames a discovered column in place, leaving source=discovered
+        col = dict(next(r for r in first.values() if r["division_code"] == "640121" and r["level"] != "county"))
+        rows0 = [dict(r, name="永宁县手工改名局") if r["site_id"] == col["site_id"] else r for r in first.values()]
+        with reg.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=fields)
+            w.writeheader()
+            w.writerows(rows0 + [manual, override])
         changes_log = reg.with_name("sites.csv.changes.jsonl")
         before = len(changes_log.read_text(encoding="utf-8").splitlines())
         did = pw.change(running)
         proc = run_cli("discover", seed_url(running), "--registry", reg, "--delay", "0")
         assert proc.returncode == 0, proc.stderr
         changes = [json.loads(x) for x in changes_log.read_text(encoding="utf-8").splitlines()[before:]]
-        assert sorted(c["change"] for c in changes) == ["gone", "moved", "new"], changes
+        assert sorted(c["change"] for c in changes) == ["edited", "gone", "gone", "moved", "new", "superseded"], changes
         by = {c["change"]: c for c in changes}
         moved_code = pw.site(did["moved"]).site_code
         assert by["moved"]["site_code"] == moved_code and by["moved"]["site_id"] == moved_code
@@ -147,15 +160,32 @@ def test_second_discovery_reports_exactly_the_changes_and_keeps_manual_rows(tmp_
         assert by["moved"]["old_url"].startswith(running.sites[did["moved"]])
         assert by["moved"]["evidence"]["redirects"] and by["moved"]["evidence"]["columns_moved_with_it"]
         assert by["new"]["name"] == did["new"][1] and by["new"]["evidence"]["section"].startswith("乡镇")
-        assert by["gone"]["name"] == did["gone"][1] and "404" in by["gone"]["evidence"]["old_url_answers"]
+        gone = {c["name"]: c for c in changes if c["change"] == "gone"}
+        assert set(gone) == {did["gone"][1], ZONE_NAME}
+        assert "404" in gone[did["gone"][1]]["evidence"]["old_url_answers"]
+        # the zone left its city's directory; its own site still answers, which does not bring it back
+        assert gone[ZONE_NAME]["evidence"]["seen"] == "not linked from any directory page visited"
+        assert "HTTP 200" in gone[ZONE_NAME]["evidence"]["old_url_answers"]
+        assert by["superseded"]["site_id"] == szs["site_id"]
+        assert by["superseded"]["evidence"]["by_manual_row"] == "nx-shizuishan"
+        assert by["edited"]["site_id"] == col["site_id"]
+        assert by["edited"]["evidence"]["fields"]["name"] == {"registry": "永宁县手工改名局", "discovered": col["name"]}
         rows = {r["site_id"]: r for r in csv.DictReader(reg.open(encoding="utf-8"))}
-        assert {k: rows["nx-manual"][k] for k in manual} == manual          # the manual row, untouched
+        assert {k: rows["nx-manual"][k] for k in manual} == manual          # the manual rows, untouched
+        assert {k: rows["nx-shizuishan"][k] for k in override} == override
+        assert {r["site_id"] for r in rows.values() if r["parent_site"] == szs["site_id"]} == set()
+        assert {r["division_code"] for r in rows.values() if r["parent_site"] == "nx-shizuishan"} == {
+            "640202", "640205", "640221"}                                    # its counties point to the person's row
+        assert (rows[col["site_id"]]["name"], rows[col["site_id"]]["source"]) == ("永宁县手工改名局", "manual")
         assert rows[moved_code]["start_url"].startswith(running.served[did["moved"]])
-        assert set(first) - set(rows) == {by["gone"]["site_id"]}
-        assert set(rows) - set(first) == {by["new"]["site_id"], "nx-manual"}
-        assert "changes: 1 new, 1 moved, 1 gone; 1 manual rows kept" in proc.stdout
+        assert set(first) - set(rows) == {c["site_id"] for c in changes if c["change"] in ("gone", "superseded")}
+        assert set(rows) - set(first) == {by["new"]["site_id"], "nx-manual", "nx-shizuishan"}
+        assert ("changes: 1 new, 1 moved, 2 gone; 3 manual rows kept" in proc.stdout
+                and "1 rows edited by hand, kept as manual" in proc.stdout), proc.stdout[-2000:]
         # a third run with nothing changed changes nothing
         proc = run_cli("discover", seed_url(running), "--registry", reg, "--delay", "0")
-        assert "changes: 0 new, 0 moved, 0 gone; 1 manual rows kept" in proc.stdout, proc.stdout[-2000:]
+        assert re.search(r"^changes: 0 new, 0 moved, 0 gone; 3 manual rows kept; registry: \d+ rows$", proc.stdout,
+                         re.M), proc.stdout[-2000:]
+        assert len(changes_log.read_text(encoding="utf-8").splitlines()) == before + len(changes)
     finally:
         running.stop()

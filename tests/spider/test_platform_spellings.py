@@ -101,3 +101,27 @@ def test_a_page_named_as_the_report_column_by_its_title_or_breadcrumb_is_one():
     portal = html("http://h/xxgk/", "<title>政府信息公开_某县人民政府</title>")
     assert looks(None, by_title) and looks(None, by_crumb)
     assert not looks(None, detail) and not looks(None, portal)
+
+
+def test_a_report_page_linked_as_a_column_is_read_as_the_report():
+    """A township's list links its report by the report's title (…信息公开工作年度报告, a column's name too):
+    the page it leads to is one report's page — its own title a report's, the 索引号/发布机构 block, only its
+    attachment linked — and is read as that report, not its attachment as a list item. A column listing
+    reports, or a later page of a walk, is not."""
+    from types import SimpleNamespace
+
+    from spiders.reports import ReportsSpider
+
+    spider = SimpleNamespace(_site=lambda response: SimpleNamespace(platform=""))
+    detail = ReportsSpider._is_detail_page
+    head = "<html><head><title>某街道2024年度政府信息公开工作年度报告_某县人民政府</title></head><body>"
+    block = "<table><tr><td>索引号：</td><td>11/2025-01</td><td>发布机构：</td><td>某街道办事处</td></tr></table>"
+    pdf = '<a href="/nb/P1.pdf">某街道2024年度政府信息公开工作年度报告.pdf</a>'
+    page = html("http://h/nb/t1.html", head + block + "<p>正文</p>" + pdf + "</body></html>")
+    assert detail(spider, page)
+    assert not detail(spider, html("http://h/nb/t1.html", head + "<p>正文</p>" + pdf + "</body></html>"))  # no block
+    listing = html("http://h/nb/index.html", head + block + '<ul><li><a href="/nb/t1.html">某街道2024年度政府信息公开'
+                   '工作年度报告</a></li><li><a href="/nb/t2.html">某街道2023年度政府信息公开工作年度报告</a></li></ul>')
+    assert not detail(spider, listing)
+    later = html("http://h/nb/t1.html", head + block + pdf, meta={"list_page": True})
+    assert not detail(spider, later)
