@@ -49,13 +49,14 @@ def make_documents(n: int, formats: list[str]) -> dict:
     import formatgen as G
 
     from harvester.devportal import reports as R
+    from harvester.devportal import render as renderings
     docs: dict[str, list] = {f: [] for f in formats}
     for k in range(n):
         agency, kind, year, fmt = BODIES[k % len(BODIES)]
         r = R.make_report(agency, year, fmt, random.Random(f"bench{k}"), kind=kind)
         html = G.html_twin(r)
         render = {
-            "html": lambda: html, "pdf": lambda: R.render_pdf(r), "docx": lambda: R.render_docx(r),
+            "html": lambda: html, "pdf": lambda: renderings.render_pdf(r), "docx": lambda: renderings.render_docx(r),
             "xlsx": lambda: G.to_xlsx(r), "xls": lambda: G.to_xls(r), "ofd": lambda: G.to_ofd(r),
             "rtf": lambda: G.to_rtf_lo(r), "doc": lambda: G.to_doc(r), "wps": lambda: G.to_wps(r),
             "png": lambda: G.to_png(r, dpi=300), "png+ocr": lambda: G.to_png(r, dpi=300),

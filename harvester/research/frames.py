@@ -22,7 +22,6 @@ are refused by SQLite / PostgreSQL themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import inspect, select
@@ -67,18 +66,10 @@ class EmptyDatabase(QueryError):
 # ---- the data dictionary -----------------------------------------------------------------------------
 
 def data_dictionary() -> list[dict]:
-    """Cell id → {cell_id, table, row_label, col_label, label_en, unit, formats}.
+    """Cell id → {cell_id, table, row_label, col_label, label_en, unit, formats}, from the project's data
+    dictionary (``harvester.research.codebook.dictionary_rows``)."""
+    from harvester.research import codebook as project
 
-    From the project's data dictionary (``harvester.research.codebook``: ``data_dictionary()``, or
-    ``dictionary_rows()`` with ``row_label_zh``/``col_label_zh``), else — if that module is missing —
-    built here from ``harvester/report/report-format.json``.
-    """
-    try:
-        import harvester.research.codebook as project
-    except ImportError:
-        return [dict(d) for d in _schema_dictionary()]
-    if hasattr(project, "data_dictionary"):
-        return [dict(d) for d in project.data_dictionary()]
     out = []
     for d in project.dictionary_rows():
         row = dict(d)
@@ -86,59 +77,6 @@ def data_dictionary() -> list[dict]:
         row.setdefault("col_label", row.pop("col_label_zh", ""))
         out.append(row)
     return out
-
-
-_EN_WORDS = {
-    "active": "proactive disclosure", "apply": "applications", "appeal": "review and litigation",
-    "pre2019": "pre-2019", "review": "administrative review", "lit_direct": "litigation without review",
-    "lit_after_review": "litigation after review", "new": "new this year", "carried_over": "carried over",
-    "carry_forward": "carried forward to next year", "granted": "disclosed", "partial": "partly disclosed",
-    "denied": "not disclosed", "unable": "cannot be provided", "not_processed": "not processed",
-    "natural_person": "natural persons", "legal_entity": "legal persons/organisations",
-    "other_org": "other organisations", "normative_docs": "normative documents", "rules": "rules",
-    "issued": "issued this year", "repealed": "repealed this year", "valid": "in force",
-    "maintained": "upheld", "corrected": "corrected", "pending": "pending", "total": "total",
-}
-
-
-def _english(cell_id: str) -> str:
-    words = [_EN_WORDS.get(p, p.replace("_", " ")) for p in cell_id.split(".")]
-    return " — ".join(words)
-
-
-@lru_cache(maxsize=1)
-def _schema_dictionary() -> tuple[dict, ...]:
-    """Fallback data dictionary from report-format.json (private: superseded by harvester.research.codebook)."""
-    from harvester.report.schema import format_cell_ids, load_schema
-
-    s = load_schema()
-    formats: dict[str, list[str]] = {}
-    for fmt in ("gov2021", "gov2019", "pre2019"):
-        for cid in format_cell_ids(fmt):
-            formats.setdefault(cid, []).append(fmt)
-    out: dict[str, dict] = {}
-
-    def add(cid, table, row_label, col_label, unit):
-        out.setdefault(cid, {"cell_id": cid, "table": table, "row_label": row_label, "col_label": col_label,
-                             "label_en": _english(cid), "unit": unit, "formats": ",".join(formats.get(cid, []))})
-
-    for fmt in ("gov2021", "gov2019"):
-        for c in s["table2"][fmt]:
-            unit = "万元" if "万元" in (c.get("type") or "") + c["col_label"] else \
-                   "" if "unit" in (c.get("type") or "") else "件"
-            add(c["id"], "二", c["row_label"], c["col_label"], unit)
-    t3 = s["table3"]
-    cols = {c["id"]: c["label"] for c in t3["columns"]}
-    for r in t3["rows"]:
-        group = r.get("group") or ""
-        row_label = r["label"] if group in (r["label"], "") or len(group) <= 2 else f"{group} {r['label']}"
-        for col, col_label in cols.items():
-            add(f"apply.{r['id']}.{col}", "三", row_label, col_label, "件")
-    for c in s["table4"]["cells"]:
-        add(c["id"], "四", c["block_label"], c["col_label"], "件")
-    for c in s.get("pre2019", {}).get("cells", []):
-        add(c["id"], "pre2019", c["label"], "", c.get("unit") or "")
-    return tuple(out[cid] for cid in _ordered(out))
 
 
 def _ordered(ids: Iterable[str]) -> list[str]:

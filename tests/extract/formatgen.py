@@ -21,6 +21,8 @@ from functools import lru_cache
 
 from harvester.devportal import reports as R
 
+from harvester.devportal import render as renderings
+
 AGENCY, YEAR, FMT = "淮安市人民政府", 2024, "gov2021"
 
 
@@ -30,12 +32,12 @@ def report(agency: str = AGENCY, year: int = YEAR, fmt: str = FMT, seed: int = 7
 
 
 def html_twin(r) -> bytes:
-    return R.render_html(r).encode("utf-8")
+    return renderings.render_html(r).encode("utf-8")
 
 
 def _layout(r):
     """[(sheet name, heading, TableSpec)] of the report's three tables."""
-    tabs = R.tables(r)
+    tabs = renderings.tables(r)
     return [(name, r.headings[sid], tabs[sid]) for name, sid in
             (("表二", "s2_active"), ("表三", "s3_requests"), ("表四", "s4_review_litigation"))]
 
@@ -260,7 +262,7 @@ def ofd_package(pages_xml, *, title: str = "") -> bytes:
 
 
 def to_ofd(r, **kw) -> bytes:
-    return pdf_to_ofd(R.render_pdf(r), **kw)
+    return pdf_to_ofd(renderings.render_pdf(r), **kw)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -296,15 +298,15 @@ def _lo(data: bytes, src_ext: str, target: str) -> bytes:
 
 
 def to_doc(r) -> bytes:
-    return _lo(R.render_docx(r), "docx", "doc:MS Word 97")
+    return _lo(renderings.render_docx(r), "docx", "doc:MS Word 97")
 
 
 def to_wps(r) -> bytes:
-    return _lo(with_kingsoft_stamp(R.render_docx(r)), "docx", "doc:MS Word 97")
+    return _lo(with_kingsoft_stamp(renderings.render_docx(r)), "docx", "doc:MS Word 97")
 
 
 def to_rtf_lo(r) -> bytes:
-    return _lo(R.render_docx(r), "docx", "rtf")
+    return _lo(renderings.render_docx(r), "docx", "rtf")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ def table_page_index(pdf: bytes, marker: str = "本年新收") -> int:
 
 def to_png(r, *, dpi: int = 200, page: int | None = None) -> bytes:
     import pypdfium2 as pdfium
-    pdf = R.render_pdf(r)
+    pdf = renderings.render_pdf(r)
     i = table_page_index(pdf) if page is None else page
     doc = pdfium.PdfDocument(pdf)
     try:

@@ -18,6 +18,8 @@ import pytest
 
 from harvester.devportal import reports as R
 
+from harvester.devportal import render as renderings
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from crawlhelp import query, run_cli  # noqa: E402
@@ -32,10 +34,10 @@ def _form_pdf() -> bytes:
     import io
 
     from reportlab.pdfgen import canvas
-    R._register_font()
+    renderings._register_font()
     buf = io.BytesIO()
     c = canvas.Canvas(buf)
-    c.setFont(R._FONT, 14)
+    c.setFont(renderings._FONT, 14)
     c.drawString(72, 760, "政府信息公开申请表")
     c.drawString(72, 730, "申请人姓名：          联系电话：")
     c.showPage()
@@ -45,7 +47,7 @@ def _form_pdf() -> bytes:
 
 def _site(tmp: Path) -> None:
     r = R.make_report(AGENCY, 2024, "gov2021", random.Random("oversize"))
-    pdf = R.render_pdf(r)
+    pdf = renderings.render_pdf(r)
     big = pdf + b"\n%" + b"x" * (LIMIT + 50_000 - len(pdf)) + b"\n"   # a comment after %%EOF: still a PDF
     (tmp / "files").mkdir()
     (tmp / "files" / "report.pdf").write_bytes(big)
@@ -134,7 +136,7 @@ def test_choose_makes_a_refused_attachment_the_report():
     assert choose([page, big]) is big
     assert chosen is big and chosen.extracted.problem == "too_large"
     # a page that is a report by itself stays the report
-    html = R.render_html(R.make_report(AGENCY, 2024, "gov2021", random.Random(2))).encode()
+    html = renderings.render_html(R.make_report(AGENCY, 2024, "gov2021", random.Random(2))).encode()
     page2 = Fetched(url="http://x/detail2.html", role="page", body=html)
     extract_file(page2)
     parse_file(page2, title=TITLE, meta={})

@@ -19,7 +19,7 @@ from functools import lru_cache
 import formatgen as G
 import pytest
 
-from harvester.devportal import reports as R
+from harvester.devportal import render as renderings
 from harvester.extract import extract, sniff
 from harvester.extract.safety import ZipBomb, check_zip
 from harvester.report import parse_bytes
@@ -44,9 +44,9 @@ def document(fmt: str, which: int) -> bytes:
     if fmt == "html":
         return G.html_twin(r)
     if fmt == "pdf":
-        return R.render_pdf(r)
+        return renderings.render_pdf(r)
     if fmt == "docx":
-        return R.render_docx(r)
+        return renderings.render_docx(r)
     if fmt == "ofd_chars":
         return G.to_ofd(r, text_per_char=True)
     if fmt == "rtf":

@@ -40,9 +40,9 @@ def _t3_on_page(r) -> list[str]:
 
     import pypdfium2 as pdfium
 
-    from harvester.devportal import reports as R
+    from harvester.devportal import render as renderings
     from harvester.report.schema import load_schema
-    pdf = R.render_pdf(r)
+    pdf = renderings.render_pdf(r)
     doc = pdfium.PdfDocument(pdf)
     text = doc[G.table_page_index(pdf)].get_textpage().get_text_range()
     doc.close()
