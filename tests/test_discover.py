@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from harvester.discovery import discover as D
+
+from harvester.discovery import reconcile as R
 from harvester.crawl.registry import RegistryError, load_sites, write_registry
 
 PINGTAN = Path(__file__).parent / "fixtures" / "corpus" / "real" / "pingtan" / "column-index.html"   # the real page
@@ -82,7 +84,7 @@ def test_reconcile_new_moved_gone_manual():
              _row("A-c1", "http://a2.gov.cn/c1/", parent="A", name="教育局", kind="column"),   # moved with it
              _row("N", "http://n.gov.cn/", code="6401060001"),                 # new
              _row("X", "http://m.gov.cn/", code="6401050001")]                 # the manual row's site: the person wins
-    rows, changes = D.reconcile(old + [manual, other], found, now="t1", run_seeds=["s"])
+    rows, changes = R.reconcile(old + [manual, other], found, now="t1", run_seeds=["s"])
     kinds = sorted((c["change"], c["site_id"]) for c in changes)
     assert kinds == [("gone", "B"), ("moved", "A"), ("new", "N")]
     moved = next(c for c in changes if c["change"] == "moved")
@@ -142,7 +144,7 @@ def test_manual_row_stands_for_the_discovered_site_and_its_children_point_to_it(
               "source": "manual", "site_code": ""}
     found = [_row("6400000001", "http://nx.gov.cn/", code="6400000001", division="640000"),
              _row("6401000001", "http://yc.gov.cn/", code="6401000001", parent="6400000001", division="640100")]
-    rows, changes = D.reconcile([manual], found, now="t", run_seeds=["http://nx.gov.cn/"])
+    rows, changes = R.reconcile([manual], found, now="t", run_seeds=["http://nx.gov.cn/"])
     by = {r["site_id"]: r for r in rows}
     assert set(by) == {"640000", "6401000001"} and by["640000"] == manual
     assert by["6401000001"]["parent_site"] == "640000"
@@ -181,7 +183,7 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
            strip(_row("K", "http://k.gov.cn/", code="6401210001", parent="C", division="640121")),
            strip(_row("D", "http://p.gov.cn/d/", parent="P", name="某厅", kind="column", division="640000"))]
     found = [_row("P", "http://p.gov.cn/", code="6400000001", division="640000")]
-    rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"])
+    rows, changes = R.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"])
     assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "C"), ("gone", "D"), ("gone", "K")]
     assert {r["site_id"] for r in rows} == {"P"}
     below = next(c for c in changes if c["site_id"] == "K")
@@ -189,7 +191,7 @@ def test_a_subtree_not_reached_is_kept_unconfirmed_not_gone():
     # the city still listed by the province, but not answering: kept too
     refused = [{"url": "http://c.gov.cn/", "reason": "unreachable: [Errno 111] Connection refused",
                 "found_on": "http://p.gov.cn/zfwzdh/"}]
-    rows, changes = D.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"], refused=refused)
+    rows, changes = R.reconcile(old, found, now="t", run_seeds=["http://p.gov.cn/"], refused=refused)
     assert sorted((c["change"], c["site_id"]) for c in changes) == [("gone", "D"), ("unconfirmed", "C"),
                                                                     ("unconfirmed", "K")]
     assert {r["site_id"] for r in rows} == {"P", "C", "K"}
@@ -227,18 +229,18 @@ def _found():
 
 
 def test_a_hand_edit_of_a_discovered_row_is_kept_marked_manual_and_logged(tmp_path):
-    rows, changes = D.reconcile([], _found(), now="t1", run_seeds=["s"])
+    rows, changes = R.reconcile([], _found(), now="t1", run_seeds=["s"])
     assert all(r["discovered_hash"] for r in rows)
     current = _registry_round_trip(tmp_path, rows)
     # the same finding again: no change, no false hand edit (the CSV round trip keeps the fingerprint)
-    rows2, changes2 = D.reconcile(current, _found(), now="t2", run_seeds=["s"])
+    rows2, changes2 = R.reconcile(current, _found(), now="t2", run_seeds=["s"])
     assert changes2 == [] and {r["source"] for r in rows2} == {"discovered"}
     # a person renames the column and fixes the county's ICP in the CSV, leaving source=discovered
     current = _registry_round_trip(tmp_path, rows2)
     by = {r["site_id"]: r for r in current}
     by["A-c1"]["name"] = "贺兰县教育体育局"
     by["B"]["icp"] = "宁ICP备0001号"
-    rows3, changes3 = D.reconcile(current, _found(), now="t3", run_seeds=["s"])
+    rows3, changes3 = R.reconcile(current, _found(), now="t3", run_seeds=["s"])
     got = {r["site_id"]: r for r in rows3}
     assert set(got) == {"A", "A-c1", "B"}                               # no duplicate of the edited rows
     assert got["A-c1"]["name"] == "贺兰县教育体育局" and got["A-c1"]["source"] == "manual"
@@ -249,7 +251,7 @@ def test_a_hand_edit_of_a_discovered_row_is_kept_marked_manual_and_logged(tmp_pa
     assert edit["evidence"]["fields"] == {"name": {"registry": "贺兰县教育体育局", "discovered": "教育局"}}
     assert edit["evidence"]["kept"].startswith("the hand edit is kept")
     # from then on a manual row like any other: kept, nothing more to say
-    rows4, changes4 = D.reconcile(_registry_round_trip(tmp_path, rows3), _found(), now="t4", run_seeds=["s"])
+    rows4, changes4 = R.reconcile(_registry_round_trip(tmp_path, rows3), _found(), now="t4", run_seeds=["s"])
     assert changes4 == [] and {r["site_id"]: r["name"] for r in rows4}["A-c1"] == "贺兰县教育体育局"
 
 
@@ -260,7 +262,7 @@ def test_a_manual_row_whose_site_moved_is_kept_and_the_move_reported():
     moved = _row("6401050001", "http://m2.gov.cn/", code="6401050001")           # same 网站标识码, new URL
     redirected = _row("640122-abc", "http://r2.gov.cn/")                      # its old URL redirects here
     redirected["_evidence"] = {"linked_url": "http://r.gov.cn/", "redirects": ["301 http://r2.gov.cn/"]}
-    rows, changes = D.reconcile([manual, plain], [moved, redirected], now="t", run_seeds=["s"])
+    rows, changes = R.reconcile([manual, plain], [moved, redirected], now="t", run_seeds=["s"])
     assert {r["site_id"]: r for r in rows} == {"M": manual, "R": plain}       # the person's rows, untouched
     assert sorted((c["change"], c["site_id"], c["old_url"], c["new_url"]) for c in changes) == [
         ("moved_manual", "M", "http://m.gov.cn/", "http://m2.gov.cn/"),

@@ -42,6 +42,7 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
       harvester discover --seeds-from data/registry.csv --registry data/registry.csv
     """
     from harvester.discovery import discover as D
+    from harvester.discovery import reconcile as R
     from harvester.crawl.registry import RegistryError, load_sites, write_registry
     from harvester.settings import USER_AGENT
 
@@ -64,7 +65,7 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
     if not result.rows:
         click.echo("nothing discovered: the registry is left as it is", err=True)
         sys.exit(1)
-    rows, changes = D.reconcile(current, result.rows, now=result.started_at, run_seeds=list(seeds),
+    rows, changes = R.reconcile(current, result.rows, now=result.started_at, run_seeds=list(seeds),
                                 refused=result.refused, probe=result.fetcher._get if result.fetcher else None)
     for c in changes:
         where = (f"{c['old_url']} → {c['new_url']}" if c["change"] in ("moved", "moved_manual")
@@ -99,7 +100,7 @@ def discover(seeds, seeds_from, registry, changes_path, log_path, delay, max_pag
     write_registry(reg, rows)
     click.echo(f"wrote {reg}")
     if changes:
-        path = D.append_changes(changes_path or reg.with_name(reg.name + ".changes.jsonl"), changes)
+        path = R.append_changes(changes_path or reg.with_name(reg.name + ".changes.jsonl"), changes)
         click.echo(f"appended {len(changes)} changes to {path}")
     log = Path(log_path or reg.with_name(reg.name + ".discovery.json"))
     log.write_text(json.dumps({"seeds": list(seeds), "started_at": result.started_at, "summary": summary,

@@ -13,7 +13,9 @@
 - `wuhou`   a JavaScript-built list: the 年报 link leads to a shell whose `location.replace` target is
   computed, and the list is written by a script from encoded data — only a browser sees the links.
 
-Each builder publishes generated reports (HTML/PDF/DOCX) and records them as ExpectedReports.
+Each builder publishes generated reports (HTML/PDF/DOCX) and records them as ExpectedReports. One module on
+purpose (about 650 lines): one builder function per family above, each reading top to bottom, sharing only the
+builder primitives of builder.py.
 """
 from __future__ import annotations
 

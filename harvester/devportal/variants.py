@@ -26,6 +26,11 @@ portals spell everything differently, so this module draws each open detail of a
 
 Families: `trs`, `hanweb`, `gkmlpt`, `legacy` (an unknown CMS, often GBK), `scripted` (lists built by
 script). Everything is deterministic in (family, seed). New real-world variants are added here when met.
+
+One module on purpose (about 1,000 lines): it is one thing — a variant site drawn from one spec dict — read
+top to bottom in sections (the draw's vocabulary, page furniture, JS-literal spellings, direct documents, the
+list deliveries, one builder per family, the draw and the world, the score against the ground truth); every
+section reads and writes the same drawn spec, so splitting it would hand that spec across modules.
 """
 from __future__ import annotations
 
