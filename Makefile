@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python bench/bench_nightly.py
 	$(BIN)/python bench/bench_scale.py --sites 100
 	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_export.py
 
 ## The long reliability benchmarks (README: Reliability): the whole world crawled with and without a failing
 ## web (bench_chaos, about 6 minutes: two crawls of 3 minutes) and killed 12 times (bench_kill, about 10 minutes).

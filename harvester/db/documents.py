@@ -205,9 +205,16 @@ class DocumentStore:
     def report_evidence(self, report_ids: Iterable[int] | None = None) -> dict[int, dict]:
         """report id → its evidence (the report_evidence view): page and document WARC record ids and capture
         times, and when a withdrawn report vanished."""
-        from sqlalchemy import text
+        from sqlalchemy import bindparam, text
         self.flush_captures()
         with self._read() as conn:
-            rows = conn.execute(text("SELECT * FROM report_evidence")).mappings().all()
-        wanted = None if report_ids is None else set(report_ids)
-        return {r["report_id"]: dict(r) for r in rows if wanted is None or r["report_id"] in wanted}
+            if report_ids is None:
+                rows = conn.execute(text("SELECT * FROM report_evidence")).mappings().all()
+            else:
+                ids = sorted(set(report_ids))
+                rows = []
+                query = text("SELECT * FROM report_evidence WHERE report_id IN :ids").bindparams(
+                    bindparam("ids", expanding=True))
+                for i in range(0, len(ids), 500):
+                    rows += conn.execute(query, {"ids": ids[i:i + 500]}).mappings().all()
+        return {r["report_id"]: dict(r) for r in rows}

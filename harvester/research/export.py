@@ -31,7 +31,7 @@ from harvester.research.identity import identify
 from harvester.research.derived import DERIVED_IDS, derive, explain_check
 from harvester.research.codebook import DICTIONARY_COLUMNS, dictionary_rows, export_dictionary_rows
 from harvester.divisions import (
-    PROVINCES, UNKNOWN_CODE, dataset_info, lookup_division, province_code, province_names,
+    PROVINCES, UNKNOWN_CODE, dataset_info, province_code, province_names,
 )
 from harvester.csvsafe import neutralise  # noqa: F401 - exported from here too (coverage, query)
 from harvester.progress import progress_bar
@@ -189,10 +189,17 @@ def open_store(url):
 
 # ---- reading ---------------------------------------------------------------------------------------
 
-def _report_rows(store, years: tuple[int, ...] | None) -> list[dict]:
-    from sqlalchemy import select
+def iter_report_rows(store, years: tuple[int, ...] | None):
+    """Every report row with its identity, streamed in the files' order (agency, year, city, county, id) —
+    the database sorts (by code point, as Python would: COLLATE "C" on PostgreSQL) and the rows are read in
+    batches, never all at once."""
+    from sqlalchemy import func, select
 
     from harvester.db.models import Agency, Document, Report
+
+    def text_key(column):
+        key = func.coalesce(column, "")
+        return key.collate("C") if store.engine.dialect.name == "postgresql" else key
 
     stmt = (select(Report.id, Report.document_sha256, Report.revised_at, Report.withdrawn_at,
                    Report.withdrawn_reason, Report.parse_detail, Document.fetched_at, Document.storage_path, Report.year, Report.report_format, Report.title, Report.publish_date,
@@ -201,23 +208,29 @@ def _report_rows(store, years: tuple[int, ...] | None) -> list[dict]:
                    Agency.name.label("agency"), Agency.norm_name,
                    Agency.province, Agency.city, Agency.county, Agency.division_code, Agency.agency_key)
             .join(Agency, Agency.id == Report.agency_id)
-            .outerjoin(Document, Document.url == Report.document_url))
+            .outerjoin(Document, Document.url == Report.document_url)
+            .order_by(text_key(Agency.name), Report.year, text_key(Agency.city), text_key(Agency.county), Report.id))
     if years:
         stmt = stmt.where(Report.year.in_(years))
     with store.engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(stmt).mappings()]
-    for r in rows:
-        ident = identify(r["agency"], r["norm_name"], r["province"], r["city"], r["county"], r["division_code"],
-                         r["agency_key"], r["agency_site_id"])
-        division = ident.division
-        r["division"] = division
-        r["agency_id"] = ident.agency_id
-        r["division_code"] = ident.division_code
-        r["site_id"] = r["site_id"] or ident.site_id
-        r.update(provenance(r))
-        code = division.province_code[:2] or province_code(r["province"])
-        r["code"] = code if code in PROVINCES else None
-    return rows
+        for m in conn.execution_options(stream_results=True, yield_per=_BATCH).execute(stmt).mappings():
+            r = dict(m)
+            ident = identify(r["agency"], r["norm_name"], r["province"], r["city"], r["county"], r["division_code"],
+                             r["agency_key"], r["agency_site_id"])
+            division = ident.division
+            r["division"] = division
+            r["agency_id"] = ident.agency_id
+            r["division_code"] = ident.division_code
+            r["site_id"] = r["site_id"] or ident.site_id
+            r.update(provenance(r))
+            code = division.province_code[:2] or province_code(r["province"])
+            r["code"] = code if code in PROVINCES else None
+            yield r
+
+
+def _report_rows(store, years: tuple[int, ...] | None) -> list[dict]:
+    """Every report row at once (for small selections: one province's WACZ)."""
+    return list(iter_report_rows(store, years))
 
 
 def report_state(revised_at, withdrawn_at) -> str:
@@ -244,13 +257,16 @@ def provenance(r: dict) -> dict:
             "parser_warnings": ";".join(p for p in detail.split("; ") if p) or None}
 
 
-def _count_reports(store) -> int:
+def _count_reports(store, years: tuple[int, ...] | None = None) -> int:
     from sqlalchemy import func, select
 
     from harvester.db.models import Report
 
+    stmt = select(func.count()).select_from(Report)
+    if years:
+        stmt = stmt.where(Report.year.in_(years))
     with store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(Report)).scalar_one()
+        return conn.execute(stmt).scalar_one()
 
 
 def _cells_and_checks(store, ids: list[int]) -> tuple[dict, dict]:
@@ -298,6 +314,7 @@ class _Table:
         self.kinds = ["int" if c in _INT_COLUMNS else "float" if c in numeric else "text" for c in columns]
         self.tmp = path.with_name(path.name + ".tmp")
         self._buffer: list[list] = []
+        self._group_rows = max(100, 500_000 // len(columns))     # a Parquet row group: ~500,000 values
         if fmt == "csv":
             self._fh = self.tmp.open("w", encoding="utf-8-sig", newline="")
             self._csv = csv.writer(self._fh)
@@ -317,7 +334,7 @@ class _Table:
             return
         self._buffer.append([(_number(v) if k != "text" else (None if v is None else _text(v)))
                              for v, k in zip(row, self.kinds)])
-        if len(self._buffer) >= 5000:
+        if len(self._buffer) >= self._group_rows:
             self._flush()
 
     def _flush(self) -> None:
@@ -391,57 +408,75 @@ def export_reports(store_or_url, out_dir, *, province: str | None = None,
 
 
 def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) -> list[Path]:
-    groups: dict[str, list[dict]] = defaultdict(list)
+    """Stream the report rows (in the files' order) into one set of files per province, a batch of
+    ``_BATCH`` reports at a time with their cells, checks and evidence: memory stays flat however large the
+    database (the open files are one set per province met)."""
     unknown: dict[str, int] = defaultdict(int)
-    for row in _report_rows(store, year_filter):
-        code = row["code"]
-        if code is None:
-            code = UNKNOWN_CODE
-            unknown[row["province"] or ""] += 1
-        if wanted is None or code == wanted:
-            groups[code].append(row)
-    if wanted is not None:
-        groups.setdefault(wanted, [])
-    if wanted in (None, UNKNOWN_CODE):
-        for name, n in sorted(unknown.items()):
-            log.warning("province %r is not a known province: %d report(s) written to reports_%s",
-                        name, n, UNKNOWN_CODE)
-
     out.mkdir(parents=True, exist_ok=True)
     ext = "csv" if fmt == "csv" else "parquet"
     cell_ids = all_cell_ids()
     cell_key = _cell_order()
     wide_columns = (*EXPORT_COLUMNS, *DIVISION_COLUMNS, *PROVENANCE_COLUMNS, *EVIDENCE_COLUMNS, *DERIVED_IDS,
                     *cell_ids)
-    evidence = store.report_evidence()
-    files: list[tuple[str, _Table]] = []
-    total = sum(len(v) for v in groups.values())
-    with progress_bar("exporting reports", total, enabled=progress) as bar:
-        for code in sorted(groups):
-            rows = sorted(groups[code], key=lambda r: (
-                r["agency"] or "", r["year"], r["city"] or "", r["county"] or "", r["id"]))
-            tables = {
+    open_tables: dict[str, dict[str, _Table]] = {}
+    pending: dict[str, list[dict]] = defaultdict(list)
+
+    def tables_of(code: str) -> dict[str, _Table]:
+        if code not in open_tables:
+            open_tables[code] = {
                 "reports": _Table(out / f"reports_{code}.{ext}", wide_columns, {*cell_ids, *DERIVED_IDS}, fmt),
                 "cells": _Table(out / f"cells_{code}.{ext}", CELL_COLUMNS, {"value"}, fmt),
                 "checks": _Table(out / f"checks_{code}.{ext}", CHECK_COLUMNS, set(), fmt),
             }
-            try:
-                for i in range(0, len(rows), _BATCH):
-                    batch = rows[i:i + _BATCH]
-                    cells, checks = _cells_and_checks(store, [r["id"] for r in batch])
-                    captures = store.document_captures({(r["document_url"], c.document_sha256) for r in batch
-                                                        for c in cells[r["id"]] if c.document_sha256})
-                    for r in batch:
-                        _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key,
-                                      evidence.get(r["id"]) or {}, captures)
-                    bar.update(len(batch))
-            except BaseException:
-                for t in tables.values():
-                    t.abort()
-                raise
-            for kind, t in tables.items():
-                t.close()
-                files.append((kind, t))
+        return open_tables[code]
+
+    def flush(code: str) -> None:
+        batch = pending.pop(code, [])
+        if not batch:
+            return
+        ids = [r["id"] for r in batch]
+        cells, checks = _cells_and_checks(store, ids)
+        evidence = store.report_evidence(ids)
+        captures = store.document_captures({(r["document_url"], c.document_sha256) for r in batch
+                                            for c in cells[r["id"]] if c.document_sha256})
+        tables = tables_of(code)
+        for r in batch:
+            _write_report(tables, r, cells[r["id"]], checks[r["id"]], cell_ids, cell_key,
+                          evidence.get(r["id"]) or {}, captures)
+
+    total = _count_reports(store, year_filter)
+    try:
+        with progress_bar("exporting reports", total, enabled=progress) as bar:
+            if wanted is not None:
+                tables_of(wanted)           # its files are written even when it has no reports
+            for row in iter_report_rows(store, year_filter):
+                bar.update(1)
+                code = row["code"]
+                if code is None:
+                    code = UNKNOWN_CODE
+                    unknown[row["province"] or ""] += 1
+                if wanted is not None and code != wanted:
+                    continue
+                tables_of(code)
+                pending[code].append(row)
+                if len(pending[code]) >= _BATCH:
+                    flush(code)
+            for code in list(pending):
+                flush(code)
+    except BaseException:
+        for tables in open_tables.values():
+            for t in tables.values():
+                t.abort()
+        raise
+    if wanted in (None, UNKNOWN_CODE):
+        for name, n in sorted(unknown.items()):
+            log.warning("province %r is not a known province: %d report(s) written to reports_%s",
+                        name, n, UNKNOWN_CODE)
+    files: list[tuple[str, _Table]] = []
+    for code in sorted(open_tables):
+        for kind, t in open_tables[code].items():
+            t.close()
+            files.append((kind, t))
 
     dictionary = _Table(out / f"data_dictionary.{ext}", DICTIONARY_COLUMNS, set(), fmt)
     for d in export_dictionary_rows():
