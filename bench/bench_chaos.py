@@ -1,13 +1,14 @@
 """Failing-web benchmark: the whole simulated world crawled twice by the real `harvester crawl` — once as it
-is, once with the chaos fault on every site (harvester/devportal/chaos.py: RATE of requests 503, reset,
-stalled past the download timeout, dripped at 1 byte/s or cut short, once each; every robots.txt a 100 MB
-body, a gzip bomb or a redirect loop) — and compared.
+is, once with the chaos fault on every site (harvester/devportal/chaos.py: RATE of requests — pages, list APIs,
+documents — 503, reset, stalled past the download timeout, dripped at 1 byte/s, cut short, a 100 MB body, a
+gzip bomb or a redirect loop, once each; every robots.txt one of the last three for ever) — and compared.
 
     .venv/bin/python bench/bench_chaos.py [--rate 0.05] [--timeout 10] [--json F]
 
 Prints the faults injected by kind, the reports found in each world, the reports lost or changed (key,
-parse status and document), and what the faulty run counted (backoffs, retries by reason, given up), and
-the wall time of each crawl.
+parse status and document), what the faulty run counted against what was injected, per kind
+(tests/e2e/crawlhelp.py ``fault_tally``), and the wall time of each crawl. Exits 2 when a report is lost or
+changed, 3 when a kind's count differs from what was injected.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from crawlhelp import query, run_cli, snapshot  # noqa: E402
+from crawlhelp import fault_tally, query, run_cli, snapshot  # noqa: E402
 
 from harvester.devportal import chaos  # noqa: E402
 from harvester.devportal.server import start_world, write_registry  # noqa: E402
@@ -73,13 +74,18 @@ def main() -> int:
           f"extra {len(set(got_keys) - set(ref_keys))}")
     print(f"the faulty run counted: backoffs {counts.get('backoffs')}, " +
           ", ".join(f"{k} {v}" for k, v in sorted((counts.get('faults') or {}).items())))
+    counted, want = fault_tally(injected, counts)
+    print("per kind, counted / injected: " + ", ".join(f"{k} {counted[k]}/{want[k]}" for k in want))
     print(f"wall: {wall_clean:.0f} s without faults, {wall_faulty:.0f} s with; exit codes {rc1}, {rc2}")
     for k in lost + changed:
         print(f"  {'lost' if k in lost else 'changed'}: {k} {ref_keys.get(k)} → {got_keys.get(k)}")
     if args.json:
         Path(args.json).write_text(json.dumps({"injected": injected, "counts": counts, "lost": lost, "changed": changed,
+                                               "counted_per_kind": counted, "injected_per_kind": want,
                                                "reports": len(ref_keys)}, ensure_ascii=False, indent=1, default=str))
-    return 0 if not lost and not changed else 2
+    if lost or changed:
+        return 2
+    return 0 if counted == want else 3
 
 
 if __name__ == "__main__":

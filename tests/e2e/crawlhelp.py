@@ -38,3 +38,27 @@ def snapshot(db_url: str) -> dict:
                                               "FROM reports r JOIN agencies a ON a.id = r.agency_id"))
     return out
 
+
+
+def fault_tally(injected, counts: dict) -> tuple[dict, dict]:
+    """(what the crawl counted, what the portal injected) per chaos fault kind, from a run's counts
+    (crawl_runs.counts) and ``chaos.counts`` summed over the sites. How the crawl sees each kind:
+      503            a backoff (Retry-After waited out), then served
+      reset          DownloadFailedError (Twisted's pool does not retry it behind Scrapy's back), retried
+      stall, drip    DownloadTimeoutError (HARVESTER_DOWNLOAD_TIMEOUT), retried
+      short          ResponseDataLossError, retried
+      huge           a download cancelled over DOWNLOAD_MAXSIZE (size_cancelled), recorded too_large, refetched
+      gzip_bomb      inflated past DOWNLOAD_MAXSIZE (decompressed_too_large), recorded too_large, refetched
+      redirect_loop  REDIRECT_MAX_TIMES reached (redirect_max_reached), recorded redirect_loop, refetched"""
+    from collections import Counter
+
+    faults = counts.get("faults") or {}
+    exc = Counter({k.split(":", 1)[1]: v for k, v in faults.items() if k.startswith("exception:")})
+    counted = {"503": counts.get("backoffs") or 0, "reset": exc["DownloadFailedError"],
+               "stall+drip": exc["DownloadTimeoutError"], "short": exc["ResponseDataLossError"],
+               "huge": faults.get("size_cancelled", 0), "gzip_bomb": faults.get("decompressed_too_large", 0),
+               "redirect_loop": faults.get("redirect_max_reached", 0)}
+    want = {"503": injected["503"], "reset": injected["reset"], "stall+drip": injected["stall"] + injected["drip"],
+            "short": injected["short"], "huge": injected["huge"], "gzip_bomb": injected["gzip_bomb"],
+            "redirect_loop": injected["redirect_loop"]}
+    return counted, want

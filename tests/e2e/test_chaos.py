@@ -11,7 +11,7 @@ from harvester.devportal import chaos
 from harvester.devportal.server import start_world, write_registry
 from harvester.devportal.world import build_world
 
-from crawlhelp import query, run_cli, snapshot
+from crawlhelp import fault_tally, query, run_cli, snapshot
 
 SITES = ["hongze", "huaian", "deqing"]       # TRS and Hanweb; PDF, DOCX and HTML reports
 
@@ -52,26 +52,12 @@ def test_recall_under_a_failing_web_equals_the_world_without_faults(tmp_path):
     assert got["report_keys"] == ref["report_keys"]
     for table in ("reports", "cells", "checks", "report_sections"):
         assert got[table] == ref[table], table
-    # the run counts every fault it met, per kind, exactly as the portal injected it:
-    #   503            → a backoff (Retry-After waited out), then served
-    #   reset          → DownloadFailedError (Twisted's pool no longer retries a reset on a kept-alive
-    #                    connection behind Scrapy's back: spiders/middlewares.py), retried
-    #   stall, drip    → DownloadTimeoutError (HARVESTER_DOWNLOAD_TIMEOUT), retried
-    #   short          → ResponseDataLossError, retried
-    #   huge           → a download cancelled over DOWNLOAD_MAXSIZE (size_cancelled), recorded too_large, refetched
-    #   gzip_bomb      → inflated past DOWNLOAD_MAXSIZE (decompressed_too_large), recorded too_large, refetched
-    #   redirect_loop  → REDIRECT_MAX_TIMES reached (redirect_max_reached), recorded redirect_loop, refetched
+    # the run counts every fault it met, per kind, exactly as the portal injected it (crawlhelp.fault_tally)
     counts = run_counts(faulty)
     faults = counts["faults"]
     assert not run_counts(clean)["faults"], run_counts(clean)["faults"]      # a web without faults: none counted
     exc = Counter({k.split(":", 1)[1]: v for k, v in faults.items() if k.startswith("exception:")})
-    counted = {"503": counts["backoffs"], "reset": exc["DownloadFailedError"],
-               "stall+drip": exc["DownloadTimeoutError"], "short": exc["ResponseDataLossError"],
-               "huge": faults.get("size_cancelled", 0), "gzip_bomb": faults.get("decompressed_too_large", 0),
-               "redirect_loop": faults.get("redirect_max_reached", 0)}
-    want = {"503": injected["503"], "reset": injected["reset"], "stall+drip": injected["stall"] + injected["drip"],
-            "short": injected["short"], "huge": injected["huge"], "gzip_bomb": injected["gzip_bomb"],
-            "redirect_loop": injected["redirect_loop"]}
+    counted, want = fault_tally(injected, counts)
     print("injected", dict(injected), "counted", faults, "backoffs", counts["backoffs"])
     assert counted == want, (counted, want, faults)
     assert exc["DownloadCancelledError"] == injected["huge"], faults
