@@ -390,7 +390,10 @@ def hostile_names(site, req, resp):
 # and keep its bytes, and crawl every other report as if nothing had happened
 # ----------------------------------------------------------------------------------------------
 
-def _pdf(objs: list[bytes]) -> bytes:
+def pdf_objects(objs: list[bytes], root: int = 1, *, xref: bool = True) -> bytes:
+    """A PDF file of the numbered objects ``objs`` (object k+1 is ``objs[k]``), ``root`` its catalog; with
+    ``xref=False`` the cross-reference table is left out (a reader must rebuild it). Shared with the hostile
+    documents of tests/hostile/gen.py."""
     import io
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -399,10 +402,11 @@ def _pdf(objs: list[bytes]) -> bytes:
         offsets.append(out.tell())
         out.write(b"%d 0 obj\n" % k + body + b"\nendobj\n")
     pos = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, pos))
+    if xref:
+        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+        for off in offsets:
+            out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, root, pos))
     return out.getvalue()
 
 
@@ -421,7 +425,7 @@ def hostile_slow_pdf(pages: int = 2000, ops: int = 1300) -> bytes:
     kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
     page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
             b"/Contents 4 0 R >>")
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+    return pdf_objects([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
                  _FONT, content] + [page] * pages)
 
 
@@ -434,7 +438,7 @@ def hostile_abort_pdf() -> bytes:
     form2 = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /X1 4 0 R >> >> "
              b"/Length 7 >>\nstream\n/X1 Do\nendstream")
     text = b"/X1 Do BT /F1 12 Tf 72 720 Td (Annual report 2023) Tj ET"
-    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [6 0 R] /Count 1 >>", _FONT, form, form2,
+    return pdf_objects([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [6 0 R] /Count 1 >>", _FONT, form, form2,
                  b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> "
                  b"/XObject << /X1 4 0 R >> >> /Contents 7 0 R >>",
                  b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"])

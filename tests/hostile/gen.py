@@ -17,23 +17,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from harvester.devportal.faults import pdf_objects
+
 # ------------------------------------------------------------------------------------------------ PDF
 
-
-def _pdf(objs: list[bytes], root: int = 1, *, xref: bool = True) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for k, body in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % k + body + b"\nendobj\n")
-    pos = out.tell()
-    if xref:
-        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-        for off in offsets:
-            out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, root, pos))
-    return out.getvalue()
+_pdf = pdf_objects         # the simulated portals' PDF writer (harvester/devportal/faults.py)
 
 
 def _stream(data: bytes, extra: bytes = b"", flate: bool = False) -> bytes:
