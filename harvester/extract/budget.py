@@ -92,13 +92,16 @@ def tree_depth(root) -> int:
     lim = limit("HARVESTER_MAX_DEPTH")
     deepest = 0
     stack = [(root, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        el, d = stack.pop()
+        el, d = pop()
         if d > deepest:
             deepest = d
             if lim and d > lim:
                 raise BudgetExceeded("HARVESTER_MAX_DEPTH", d, lim, "element nesting")
-        stack.extend((c, d + 1) for c in el)
+        d += 1
+        for child in el:
+            push((child, d))
     return deepest
 
 

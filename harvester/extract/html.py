@@ -176,6 +176,9 @@ def table_grid(table, notes: list[str] | None = None) -> tuple[list[list[str]], 
     lines: list[str] = []
     carry: list = []          # per column: [rows left, text, id] of a rowspan cell reaching down, or None
     nid = 0
+    # the grid budgets, read once a table (budget.grid_width raises with their message when one is passed)
+    max_cols = budget.limit("HARVESTER_MAX_TABLE_COLUMNS")
+    max_cells = budget.limit("HARVESTER_MAX_TABLE_CELLS")
     for tr in _rows_of(table):
         row_t: list[str] = []
         row_i: list[int] = []
@@ -203,7 +206,9 @@ def table_grid(table, notes: list[str] | None = None) -> tuple[list[list[str]], 
                 rs, note = budget.capped_span(td.get("rowspan"), f"row {len(grid) + 1}: rowspan", "HARVESTER_MAX_HTML_ROWSPAN")
                 if note and notes is not None:
                     notes.append(note)
-            budget.grid_width(col + cs, (len(grid) + 1) * (col + cs))
+            reach = col + cs
+            if (max_cols and reach > max_cols) or (max_cells and (len(grid) + 1) * reach > max_cells):
+                budget.grid_width(reach, (len(grid) + 1) * reach)
             for _ in range(cs):
                 row_t.append(text)
                 row_i.append(nid)
