@@ -390,10 +390,10 @@ def hostile_names(site, req, resp):
 # and keep its bytes, and crawl every other report as if nothing had happened
 # ----------------------------------------------------------------------------------------------
 
-def pdf_objects(objs: list[bytes], root: int = 1, *, xref: bool = True) -> bytes:
-    """A PDF file of the numbered objects ``objs`` (object k+1 is ``objs[k]``), ``root`` its catalog; with
-    ``xref=False`` the cross-reference table is left out (a reader must rebuild it). Shared with the hostile
-    documents of tests/hostile/gen.py."""
+def pdf_objects(objs: list[bytes], root: int = 1, *, xref: bool = True, info: int | None = None) -> bytes:
+    """A PDF file of the numbered objects ``objs`` (object k+1 is ``objs[k]``), ``root`` its catalog, ``info``
+    its document information dictionary; with ``xref=False`` the cross-reference table is left out (a reader
+    must rebuild it). Shared with the PDFs the tests build by hand (tests/hostile/gen.py, tests/extract/pdfbuild.py)."""
     import io
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -406,7 +406,8 @@ def pdf_objects(objs: list[bytes], root: int = 1, *, xref: bool = True) -> bytes
         out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
         for off in offsets:
             out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, root, pos))
+    trailer = b"<< /Size %d /Root %d 0 R" % (len(objs) + 1, root) + (b" /Info %d 0 R" % info if info else b"")
+    out.write(b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % pos)
     return out.getvalue()
 
 

@@ -71,11 +71,13 @@ def span(value, what: str, name: str = "HARVESTER_MAX_SPAN") -> int:
     return n
 
 
-def capped_span(value, what: str, name: str) -> tuple[int, str | None]:
-    """An HTML colspan/rowspan: an int ≥ 1 (anything else is 1); over the budget ``name`` (0: none) it is
-    capped at the budget, as browsers cap spans — (the span, a note saying what was capped, else None)."""
+def capped_span(value, what: str, name: str, lim: int | None = None) -> tuple[int, str | None]:
+    """An HTML colspan/rowspan: an int ≥ 1 (anything else is 1); over the budget ``name`` (0: none; ``lim``
+    when the caller read it already) it is capped at the budget, as browsers cap spans — (the span, a note
+    saying what was capped, else None)."""
     n = _span_count(value)
-    lim = limit(name)
+    if lim is None:
+        lim = limit(name)
     if lim and n > lim:
         return lim, f"{what} {n:,} capped at {lim:,} ({name})"
     return n, None

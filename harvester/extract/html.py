@@ -176,9 +176,11 @@ def table_grid(table, notes: list[str] | None = None) -> tuple[list[list[str]], 
     lines: list[str] = []
     carry: list = []          # per column: [rows left, text, id] of a rowspan cell reaching down, or None
     nid = 0
-    # the grid budgets, read once a table (budget.grid_width raises with their message when one is passed)
+    # the budgets, read once a table (budget.grid_width raises with their message when one is passed)
     max_cols = budget.limit("HARVESTER_MAX_TABLE_COLUMNS")
     max_cells = budget.limit("HARVESTER_MAX_TABLE_CELLS")
+    max_colspan = budget.limit("HARVESTER_MAX_HTML_COLSPAN")
+    max_rowspan = budget.limit("HARVESTER_MAX_HTML_ROWSPAN")
     for tr in _rows_of(table):
         row_t: list[str] = []
         row_i: list[int] = []
@@ -199,11 +201,13 @@ def table_grid(table, notes: list[str] | None = None) -> tuple[list[list[str]], 
             text = _cell_text(td)
             cs, rs = 1, 1
             if td.get("colspan"):
-                cs, note = budget.capped_span(td.get("colspan"), f"row {len(grid) + 1}: colspan", "HARVESTER_MAX_HTML_COLSPAN")
+                cs, note = budget.capped_span(td.get("colspan"), f"row {len(grid) + 1}: colspan",
+                                              "HARVESTER_MAX_HTML_COLSPAN", max_colspan)
                 if note and notes is not None:
                     notes.append(note)
             if td.get("rowspan"):
-                rs, note = budget.capped_span(td.get("rowspan"), f"row {len(grid) + 1}: rowspan", "HARVESTER_MAX_HTML_ROWSPAN")
+                rs, note = budget.capped_span(td.get("rowspan"), f"row {len(grid) + 1}: rowspan",
+                                              "HARVESTER_MAX_HTML_ROWSPAN", max_rowspan)
                 if note and notes is not None:
                     notes.append(note)
             reach = col + cs

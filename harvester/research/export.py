@@ -33,7 +33,7 @@ from harvester.research.codebook import DICTIONARY_COLUMNS, dictionary_rows, exp
 from harvester.divisions import (
     PROVINCES, UNKNOWN_CODE, dataset_info, province_code, province_names,
 )
-from harvester.csvsafe import neutralise  # noqa: F401 - exported from here too (coverage, query)
+from harvester.csvsafe import neutralise
 from harvester.progress import progress_bar
 from harvester.db.models import CELL_SOURCE_COLUMNS
 from harvester.report.schema import all_cell_ids
@@ -457,7 +457,6 @@ def _export(store, out: Path, wanted, province_arg, year_filter, fmt, progress) 
                     unknown[row["province"] or ""] += 1
                 if wanted is not None and code != wanted:
                     continue
-                tables_of(code)
                 pending[code].append(row)
                 if len(pending[code]) >= _BATCH:
                     flush(code)
@@ -509,7 +508,8 @@ def _when(value) -> str | None:
 def _cell_evidence(r: dict, ev: dict, captures: dict, sha256: str | None) -> tuple:
     """The CELL_EVIDENCE_COLUMNS of a cell read from the document of ``sha256``: the page and its capture (the
     report_evidence view), the document URL and the capture of it holding those bytes (when only another URL
-    holds them, that URL and its record)."""
+    holds them, that URL and its record). The same for every cell of one document: computed once per report
+    and document (``_write_report``)."""
     cap = captures.get((r["document_url"], sha256)) if sha256 else None
     page = (r["page_url"], ev.get("page_record_id"), _when(ev.get("page_captured_at")))
     if cap is None:
@@ -534,13 +534,16 @@ def _write_report(tables, r, cells, checks, cell_ids, cell_key, ev, captures) ->
         ev.get("page_record_id"), _when(ev.get("page_captured_at")), ev.get("document_record_id"),
         _when(ev.get("document_captured_at")), ev.get("document_warc_file"), ev.get("withdrawn_record_id"),
         *derive(values).values(), *(values.get(cid) for cid in cell_ids)])
+    evidence_of: dict[str | None, tuple] = {}       # document sha256 → its cells' evidence columns
     for c in cells:
+        if c.document_sha256 not in evidence_of:
+            evidence_of[c.document_sha256] = _cell_evidence(r, ev, captures, c.document_sha256)
         tables["cells"].write([*head, *ident, r["report_format"], c.cell_id, c.value, c.raw,
                                c.unit or _UNITS.get(c.cell_id),
                                ";".join(c.flags or []) or None, int(bool(c.imputed)),
                                *(getattr(c, k) for k in CELL_SOURCE_COLUMNS[:-1]),
                                json.dumps(c.src_candidates, ensure_ascii=False) if c.src_candidates else None,
-                               *_cell_evidence(r, ev, captures, c.document_sha256)])
+                               *evidence_of[c.document_sha256]])
     for c in checks:
         tables["checks"].write([*head, *ident, c.check_id, c.status, ";".join(c.cells or []) or None,
                                 c.detail or None, explain_check(c.check_id)])

@@ -8,6 +8,8 @@ import io
 import os
 from pathlib import Path
 
+from harvester.devportal.faults import pdf_objects
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 REAL = {
@@ -284,21 +286,7 @@ def make_type3_pdf() -> bytes:
 
 
 def _assemble(objs, root: int, info: int | None = None) -> bytes:
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for k, body in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % k + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    trailer = b"<< /Size %d /Root %d 0 R" % (len(objs) + 1, root)
-    if info:
-        trailer += b" /Info %d 0 R" % info
-    out.write(b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return pdf_objects(objs, root, info=info)
 
 
 def make_zero_page_pdf() -> bytes:

@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from harvester.devportal.faults import pdf_objects
+from harvester.devportal.faults import hostile_abort_pdf, pdf_objects
 
 # ------------------------------------------------------------------------------------------------ PDF
 
@@ -62,13 +62,9 @@ def pdf_flate_bomb(inflated: int) -> bytes:
 
 
 def pdf_self_xobject() -> bytes:
-    """A Form XObject that draws itself (and a second one drawing the first): endless recursion."""
-    form = b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /X1 4 0 R /X2 5 0 R >> >> /Length 14 >>\nstream\n/X1 Do /X2 Do \nendstream"
-    form2 = b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /X1 4 0 R >> >> /Length 7 >>\nstream\n/X1 Do\nendstream"
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [6 0 R] /Count 1 >>", _FONT, form, form2,
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> /XObject << /X1 4 0 R >> >> /Contents 7 0 R >>",
-            _stream(b"/X1 Do " + _TEXT)]
-    return _pdf(objs)
+    """A Form XObject that draws itself (and a second one drawing the first): endless recursion — the
+    simulated portals' hostile attachment (harvester/devportal/faults.py)."""
+    return hostile_abort_pdf()
 
 
 def pdf_page_tree_loop() -> bytes:
